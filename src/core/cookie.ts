@@ -1,0 +1,55 @@
+import { parse, serialize } from 'cookie';
+import type { CookieParams } from './cookie-params.js';
+import { isWellFormedSessionId } from './session-id.js';
+
+// Far above any real Cookie header; a longer one is not worth parsing for a 43-character id.
+const MAX_COOKIE_HEADER = 16 * 1024;
+
+/**
+ * The session id carried by a `Cookie` header, or `undefined` when it is absent or malformed.
+ * Two cookies of the same name are ambiguous (a cookie-tossing attack from a sibling domain
+ * can plant one), so they count as absent too.
+ */
+export function readSessionId(header: string | undefined, name: string): string | undefined {
+  if (!header || header.length > MAX_COOKIE_HEADER) return undefined;
+  let count = 0;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name && ++count > 1) return undefined;
+  }
+  if (count === 0) return undefined;
+  const value = parse(header)[name];
+  return value !== undefined && isWellFormedSessionId(value) ? value : undefined;
+}
+
+/** The `Set-Cookie` header that hands `id` to the browser. */
+export function sessionCookieHeader(
+  name: string,
+  id: string,
+  params: CookieParams,
+  secure: boolean,
+): string {
+  return serialize(name, id, {
+    path: params.path,
+    domain: params.domain,
+    secure,
+    httpOnly: params.httpOnly,
+    sameSite: params.sameSite,
+    maxAge: params.maxAge === undefined ? undefined : Math.floor(params.maxAge / 1000),
+    partitioned: params.partitioned,
+  });
+}
+
+/** The `Set-Cookie` header that makes the browser drop the session cookie. */
+export function expiredCookieHeader(name: string, params: CookieParams, secure: boolean): string {
+  return serialize(name, '', {
+    path: params.path,
+    domain: params.domain,
+    secure,
+    httpOnly: params.httpOnly,
+    sameSite: params.sameSite,
+    maxAge: 0,
+    expires: new Date(0),
+    partitioned: params.partitioned,
+  });
+}

@@ -1,0 +1,14 @@
+/** What the session model needs from one HTTP request and its response, whatever the framework. */
+export interface HttpExchange {
+  /** The request method in upper case. */
+  readonly method: string;
+  /** The raw `Cookie` request header, if any. */
+  cookieHeader(): string | undefined;
+  /** Whether the request arrived over HTTPS, as the framework reports it (trust proxy included). */
+  isSecure(): boolean;
+  /**
+   * Adds a `Set-Cookie` header for cookie `name`, replacing one this library set before on the
+   * same response and keeping every other cookie. Ignored once the headers are sent.
+   */
+  setCookie(name: string, header: string): void;
+}

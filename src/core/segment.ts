@@ -1,0 +1,159 @@
+import { assertJsonValue, cloneJson } from './json-value.js';
+import type { SessionChange } from './session-change.js';
+import type { SegmentState, SessionRecord } from './session-record.js';
+
+/**
+ * A named part of the session (Aura's `Segment`): its keys never clash with another segment's.
+ * Every method is async because the first one to run may have to load the session.
+ */
+export interface Segment<T extends object = Record<string, unknown>> {
+  /** The segment's name. */
+  readonly name: string;
+  /** The value under `key`, or `alt` when there is none. Never starts a session. */
+  get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined>;
+  /** Stores a JSON value; starts a session when there is none. */
+  set<K extends keyof T & string>(key: K, value: T[K]): Promise<void>;
+  remove(key: keyof T & string): Promise<void>;
+  /** Empties this segment only. */
+  clear(): Promise<void>;
+  /** A copy of every value of this segment. */
+  getAll(): Promise<Partial<T>>;
+  /** Stores a read-once value for this or a later request. */
+  setFlash(key: string, value: unknown): Promise<void>;
+  /** A flash value visible to this request only; never stored. */
+  setFlashNow(key: string, value: unknown): Promise<void>;
+  /** Returns a flash value and removes it (HEAD and OPTIONS requests never remove). */
+  getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined>;
+  /** Whether a flash value is there; never removes it. */
+  hasFlash(key: string): Promise<boolean>;
+  /** Reads and removes every flash value of this segment. */
+  getAllFlash(): Promise<Record<string, unknown>>;
+  /** Removes every flash value of this segment. */
+  clearFlash(): Promise<void>;
+  /** Flash values read by this request stay stored for one more read. */
+  keepFlash(): Promise<void>;
+}
+
+/** What a segment needs from the session manager that owns it. */
+export interface SegmentHost {
+  /** The session for a read: resumed if there is one, never created. */
+  sessionForRead(): Promise<SessionRecord | undefined>;
+  /** The session for a write: resumed, or started when there is none. */
+  sessionForWrite(): Promise<SessionRecord>;
+  /** Applies `change` to this request's session and remembers it for the commit. */
+  change(change: SessionChange): void;
+  /** Like {@link change}, but refused with `SessionTooLargeError` when it breaks `maxSize`. */
+  changeWithinLimit(change: SessionChange & { segment: string }): void;
+  /** Forgets this request's consumptions of `segment`'s flash values. */
+  keepFlash(segment: string): void;
+  /** Whether reading a flash value consumes it in this request (not for HEAD or OPTIONS). */
+  readonly consumesFlash: boolean;
+}
+
+/** The {@link Segment} implementation behind `newSegment` and `@Segment`. */
+export class SessionSegment<T extends object = Record<string, unknown>> implements Segment<T> {
+  // Flash values set with setFlashNow: this request's only, so they never reach the store.
+  private readonly flashNow = new Map<string, unknown>();
+
+  constructor(
+    readonly name: string,
+    private readonly host: SegmentHost,
+  ) {}
+
+  async get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined> {
+    const value = (await this.state())?.values.get(key);
+    return value === undefined ? alt : (cloneJson(value) as T[K]);
+  }
+
+  async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
+    assertJsonValue(value, key);
+    await this.host.sessionForWrite();
+    this.host.changeWithinLimit({ kind: 'set', segment: this.name, key, value: cloneJson(value) });
+  }
+
+  async remove(key: keyof T & string): Promise<void> {
+    if ((await this.state())?.values.has(key)) {
+      this.host.change({ kind: 'remove', segment: this.name, key });
+    }
+  }
+
+  async clear(): Promise<void> {
+    if ((await this.state())?.values.size) {
+      this.host.change({ kind: 'clearSegment', segment: this.name });
+    }
+  }
+
+  async getAll(): Promise<Partial<T>> {
+    const values = (await this.state())?.values ?? new Map<string, unknown>();
+    return cloneJson(Object.fromEntries(values)) as Partial<T>;
+  }
+
+  async setFlash(key: string, value: unknown): Promise<void> {
+    assertJsonValue(value, key);
+    await this.host.sessionForWrite();
+    this.host.changeWithinLimit({
+      kind: 'setFlash',
+      segment: this.name,
+      key,
+      value: cloneJson(value),
+    });
+  }
+
+  async setFlashNow(key: string, value: unknown): Promise<void> {
+    assertJsonValue(value, key);
+    this.flashNow.set(key, cloneJson(value));
+  }
+
+  async getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined> {
+    if (this.flashNow.has(key)) {
+      const value = this.flashNow.get(key) as V;
+      if (this.host.consumesFlash) this.flashNow.delete(key);
+      return value;
+    }
+    const flash = (await this.state())?.flash;
+    if (!flash?.has(key)) return alt;
+    const value = flash.get(key) as V;
+    if (this.host.consumesFlash) {
+      this.host.change({
+        kind: 'consumeFlash',
+        segment: this.name,
+        key,
+        json: JSON.stringify(value),
+      });
+    }
+    return value;
+  }
+
+  async hasFlash(key: string): Promise<boolean> {
+    return this.flashNow.has(key) || ((await this.state())?.flash.has(key) ?? false);
+  }
+
+  async getAllFlash(): Promise<Record<string, unknown>> {
+    const all: Record<string, unknown> = {};
+    const keys = new Set([...((await this.state())?.flash.keys() ?? []), ...this.flashNow.keys()]);
+    for (const key of keys) {
+      Object.defineProperty(all, key, {
+        value: await this.getFlash(key),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return all;
+  }
+
+  async clearFlash(): Promise<void> {
+    this.flashNow.clear();
+    if ((await this.state())?.flash.size) {
+      this.host.change({ kind: 'clearFlash', segment: this.name });
+    }
+  }
+
+  async keepFlash(): Promise<void> {
+    this.host.keepFlash(this.name);
+  }
+
+  private async state(): Promise<SegmentState | undefined> {
+    return (await this.host.sessionForRead())?.segments.get(this.name);
+  }
+}

@@ -1,0 +1,52 @@
+import { segmentOf, type SessionRecord } from './session-record.js';
+
+/**
+ * One change a request made to its session. A commit replays a request's changes onto the
+ * latest stored state instead of writing back the snapshot it loaded, so concurrent requests
+ * that touch different keys do not erase each other's writes.
+ */
+export type SessionChange =
+  | { kind: 'set'; segment: string; key: string; value: unknown }
+  | { kind: 'remove'; segment: string; key: string }
+  | { kind: 'clearSegment'; segment: string }
+  | { kind: 'clearAll' }
+  | { kind: 'setFlash'; segment: string; key: string; value: unknown }
+  | { kind: 'consumeFlash'; segment: string; key: string; json: string }
+  | { kind: 'clearFlash'; segment: string }
+  | { kind: 'csrf'; secret: string };
+
+/** Applies `change` to `record` in place. */
+export function applyChange(record: SessionRecord, change: SessionChange): void {
+  switch (change.kind) {
+    case 'set':
+      segmentOf(record, change.segment).values.set(change.key, change.value);
+      return;
+    case 'remove':
+      record.segments.get(change.segment)?.values.delete(change.key);
+      return;
+    case 'clearSegment':
+      record.segments.get(change.segment)?.values.clear();
+      return;
+    case 'clearAll':
+      record.segments.clear();
+      return;
+    case 'setFlash':
+      segmentOf(record, change.segment).flash.set(change.key, change.value);
+      return;
+    case 'consumeFlash': {
+      // Only the value this request read is consumed: a newer flash set meanwhile by another
+      // request under the same key must survive for its own reader.
+      const flash = record.segments.get(change.segment)?.flash;
+      if (flash?.has(change.key) && JSON.stringify(flash.get(change.key)) === change.json) {
+        flash.delete(change.key);
+      }
+      return;
+    }
+    case 'clearFlash':
+      record.segments.get(change.segment)?.flash.clear();
+      return;
+    case 'csrf':
+      record.csrf = change.secret;
+      return;
+  }
+}

@@ -1,0 +1,356 @@
+import { expiredCookieHeader, readSessionId, sessionCookieHeader } from './cookie.js';
+import { validateCookieParams, type CookieParams } from './cookie-params.js';
+import { CsrfToken, decodeCsrfSecret, newCsrfSecret } from './csrf-token.js';
+import type { HttpExchange } from './http-exchange.js';
+import { SessionSegment, type Segment, type SegmentHost } from './segment.js';
+import { applyChange, type SessionChange } from './session-change.js';
+import { newSessionId, storeKeyFor } from './session-id.js';
+import { newRecord, parseRecord, serializeRecord, type SessionRecord } from './session-record.js';
+import type { SessionRuntime } from './session-runtime.js';
+import { SessionTooLargeError } from './errors.js';
+
+/**
+ * The session of one request (Aura's `Manager`). Nothing touches the store until a segment is
+ * read or written (lazy start); a read never creates a session; the first write does.
+ * Get it by injection (request-scoped) or, without making the caller request-scoped, with the
+ * `@Session()` parameter decorator: both hand out the same object for a request.
+ */
+export class SessionManager implements SegmentHost {
+  private cookieId: string | undefined | null = null;
+  private state: 'unknown' | 'absent' | 'active' = 'unknown';
+  private loading: Promise<void> | undefined;
+  private id: string | undefined;
+  /** The id whose record is in the store; differs from `id` after `regenerateId()`. */
+  private storedId: string | undefined;
+  private record: SessionRecord | undefined;
+  private changes: SessionChange[] = [];
+  private explicitStart = false;
+  private sendCookie = false;
+  private expireCookie = false;
+  private readonly keptFlash = new Set<string>();
+  private readonly segments = new Map<string, SessionSegment<object>>();
+  private cookieParams: CookieParams;
+
+  /** @internal Created per request by the module's HTTP glue. */
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly exchange: HttpExchange,
+  ) {
+    this.cookieParams = runtime.config.cookie;
+  }
+
+  /** The segment called `name`: the same data wherever the same name is used. Touches nothing. */
+  newSegment<T extends object = Record<string, unknown>>(name: string): Segment<T> {
+    if (typeof name !== 'string') throw new TypeError('Segment name must be a string');
+    let segment = this.segments.get(name);
+    if (!segment) {
+      segment = new SessionSegment(name, this);
+      this.segments.set(name, segment);
+    }
+    return segment as Segment<T>;
+  }
+
+  /** Whether the request carried a well-formed session cookie. Makes no store call. */
+  isResumable(): boolean {
+    return this.readCookieId() !== undefined;
+  }
+
+  /** Whether a session is active in this request (resumed or started). */
+  isStarted(): boolean {
+    return this.state === 'active';
+  }
+
+  /** Resumes the request's session, or starts a new one when there is none to resume. */
+  async start(): Promise<void> {
+    if (await this.resume()) return;
+    this.createSession();
+    this.explicitStart = true;
+  }
+
+  /** Resumes the request's session; `false` when there is none (absent, expired, unknown id). */
+  async resume(): Promise<boolean> {
+    if (this.state === 'unknown') await (this.loading ??= this.load());
+    return this.state === 'active';
+  }
+
+  /**
+   * Saves this request's changes now (like `session_write_close`), merged onto the latest stored
+   * state, and puts the cookie on the response if it has to change. Later changes are saved by
+   * a later commit. Called for you before the response goes out, unless you use `@Res()`.
+   */
+  async commit(): Promise<void> {
+    if (this.state !== 'active') return this.flushCookie();
+    const record = this.record!;
+    const now = Date.now();
+    const isNew = this.storedId === undefined;
+    const regenerating = !isNew && this.id !== this.storedId;
+    const touchDue = !isNew && now - record.lastSeen >= this.runtime.config.touchAfter;
+    if (!this.changes.length && !regenerating && !touchDue && !(isNew && this.explicitStart)) {
+      // A new session that nothing was written to is not stored, so its cookie is not sent.
+      if (isNew) this.sendCookie = false;
+      return this.flushCookie();
+    }
+    const { store, config, commits } = this.runtime;
+    const id = this.id!;
+    const lockKey = storeKeyFor(config.keyPrefix, this.storedId ?? id);
+    const changes = this.changes;
+    const committed = changes.length;
+    const latest = await commits.run(lockKey, async () => {
+      let base: SessionRecord | undefined;
+      if (isNew) {
+        base = newRecord(record.createdAt);
+      } else {
+        base = this.parse(await store.get(lockKey), lockKey);
+        // Gone since this request loaded it (destroyed, regenerated or expired elsewhere): a
+        // late commit must not bring it back.
+        if (!base || this.isExpired(base, now)) return undefined;
+      }
+      for (let i = 0; i < committed; i++) applyChange(base, changes[i]!);
+      base.lastSeen = now;
+      await store.set(
+        storeKeyFor(config.keyPrefix, id),
+        serializeRecord(base),
+        this.ttl(base, now),
+      );
+      if (regenerating) await store.delete(lockKey);
+      return base;
+    });
+    if (!latest) {
+      this.forget();
+      this.expireCookie = true;
+      return this.flushCookie();
+    }
+    // Changes made while the commit was under way stay pending for the next commit.
+    this.changes = this.changes.slice(committed);
+    for (const change of this.changes) applyChange(latest, change);
+    this.record = latest;
+    this.storedId = id;
+    this.explicitStart = false;
+    if (this.cookieParams.maxAge !== undefined) this.sendCookie = true;
+    this.flushCookie();
+  }
+
+  /** Empties every segment; the session stays active with the same id and CSRF secret. */
+  async clear(): Promise<void> {
+    if (await this.resume()) this.change({ kind: 'clearAll' });
+  }
+
+  /** Deletes the stored session and expires the cookie. A later write starts a new session. */
+  async destroy(): Promise<void> {
+    const id = this.state === 'unknown' ? this.readCookieId() : this.storedId;
+    if (id !== undefined) {
+      const { store, config, commits } = this.runtime;
+      const key = storeKeyFor(config.keyPrefix, id);
+      await commits.run(key, () => store.delete(key));
+    }
+    this.forget();
+    this.expireCookie = true;
+  }
+
+  /**
+   * Gives the session a new id, keeping its data (and its absolute-timeout start); the old id
+   * stops working. Also regenerates the CSRF secret. Call it on every change of privilege.
+   */
+  async regenerateId(): Promise<void> {
+    if (!(await this.resume())) {
+      this.createSession();
+      this.explicitStart = true;
+    }
+    this.id = newSessionId(this.runtime.config.randval);
+    this.sendCookie = true;
+    if (this.record!.csrf !== undefined) this.regenerateCsrfSecret();
+  }
+
+  /** The session's CSRF token. Starts a session (the secret lives in it) when there is none. */
+  async getCsrfToken(): Promise<CsrfToken> {
+    const record = await this.sessionForWrite();
+    if (!decodeCsrfSecret(record.csrf)) this.regenerateCsrfSecret();
+    return new CsrfToken(this.runtime.config.randval, {
+      current: () => decodeCsrfSecret(this.record?.csrf),
+      regenerate: () => this.regenerateCsrfSecret(),
+    });
+  }
+
+  /**
+   * Whether `value` is a valid CSRF token of this request's session. Never starts a session;
+   * `false` when there is none, it has no token yet, or `value` is malformed.
+   */
+  async isCsrfTokenValid(value: unknown): Promise<boolean> {
+    if (!(await this.resume()) || !decodeCsrfSecret(this.record!.csrf)) return false;
+    return (await this.getCsrfToken()).isValid(value);
+  }
+
+  /** The session id, once the session is resumed or started; `undefined` before. */
+  getId(): string | undefined {
+    return this.state === 'active' ? this.id : undefined;
+  }
+
+  /** The session cookie's name. */
+  getName(): string {
+    return this.runtime.config.cookieName;
+  }
+
+  /** This request's session cookie attributes. */
+  getCookieParams(): CookieParams {
+    return { ...this.cookieParams };
+  }
+
+  /**
+   * Changes the cookie attributes for this request's response (for example a long `maxAge` for
+   * "remember me"); the cookie is sent again with them.
+   */
+  setCookieParams(params: Partial<CookieParams>): void {
+    const merged = { ...this.cookieParams, ...params };
+    validateCookieParams(this.getName(), merged, 'setCookieParams');
+    this.cookieParams = merged;
+    if (this.state === 'active') this.sendCookie = true;
+  }
+
+  /** @internal */
+  get consumesFlash(): boolean {
+    return this.exchange.method !== 'HEAD' && this.exchange.method !== 'OPTIONS';
+  }
+
+  /** @internal */
+  async sessionForRead(): Promise<SessionRecord | undefined> {
+    return (await this.resume()) ? this.record : undefined;
+  }
+
+  /** @internal */
+  async sessionForWrite(): Promise<SessionRecord> {
+    if (!(await this.resume())) this.createSession();
+    return this.record!;
+  }
+
+  /** @internal */
+  change(change: SessionChange): void {
+    if (!this.record) return;
+    applyChange(this.record, change);
+    if (change.kind === 'consumeFlash' && this.keptFlash.has(change.segment)) return;
+    this.changes.push(change);
+  }
+
+  /** @internal */
+  changeWithinLimit(change: SessionChange & { segment: string; key: string }): void {
+    const record = this.record!;
+    const part = record.segments.get(change.segment)?.[change.kind === 'set' ? 'values' : 'flash'];
+    const had = part?.has(change.key) ?? false;
+    const previous = part?.get(change.key);
+    applyChange(record, change);
+    const size = Buffer.byteLength(serializeRecord(record));
+    if (size > this.runtime.config.maxSize) {
+      const target = record.segments.get(change.segment)![
+        change.kind === 'set' ? 'values' : 'flash'
+      ];
+      if (had) target.set(change.key, previous);
+      else target.delete(change.key);
+      throw new SessionTooLargeError(change.segment, size, this.runtime.config.maxSize);
+    }
+    this.changes.push(change);
+  }
+
+  /** @internal */
+  keepFlash(segment: string): void {
+    this.keptFlash.add(segment);
+    this.changes = this.changes.filter(
+      (c) => !(c.kind === 'consumeFlash' && c.segment === segment),
+    );
+  }
+
+  private async load(): Promise<void> {
+    const id = this.readCookieId();
+    if (id === undefined) {
+      this.state = 'absent';
+      return;
+    }
+    const key = storeKeyFor(this.runtime.config.keyPrefix, id);
+    let text: string | undefined;
+    try {
+      text = await this.runtime.store.get(key);
+    } finally {
+      this.loading = undefined;
+    }
+    const record = this.parse(text, key);
+    if (!record || this.isExpired(record, Date.now())) {
+      this.state = 'absent';
+      return;
+    }
+    this.state = 'active';
+    this.id = id;
+    this.storedId = id;
+    this.record = record;
+  }
+
+  private parse(text: string | undefined, key: string): SessionRecord | undefined {
+    if (text === undefined) return undefined;
+    const record = parseRecord(text);
+    if (!record) {
+      this.runtime.logger.warn(
+        `Corrupt session data under store key ${key}: treated as no session`,
+      );
+    }
+    return record;
+  }
+
+  private createSession(): void {
+    this.state = 'active';
+    this.id = newSessionId(this.runtime.config.randval);
+    this.storedId = undefined;
+    this.record = newRecord(Date.now());
+    this.changes = [];
+    this.sendCookie = true;
+  }
+
+  private forget(): void {
+    this.state = 'absent';
+    this.id = undefined;
+    this.storedId = undefined;
+    this.record = undefined;
+    this.changes = [];
+    this.explicitStart = false;
+    this.sendCookie = false;
+    this.keptFlash.clear();
+  }
+
+  private regenerateCsrfSecret(): void {
+    const secret = newCsrfSecret(this.runtime.config.randval).toString('base64url');
+    this.change({ kind: 'csrf', secret });
+  }
+
+  private isExpired(record: SessionRecord, now: number): boolean {
+    const { idleTimeout, absoluteTimeout } = this.runtime.config;
+    return (
+      now - record.lastSeen >= idleTimeout ||
+      (absoluteTimeout !== undefined && now - record.createdAt >= absoluteTimeout)
+    );
+  }
+
+  private ttl(record: SessionRecord, now: number): number {
+    const { idleTimeout, absoluteTimeout } = this.runtime.config;
+    const left =
+      absoluteTimeout === undefined
+        ? idleTimeout
+        : Math.min(idleTimeout, record.createdAt + absoluteTimeout - now);
+    return Math.max(1, left);
+  }
+
+  private readCookieId(): string | undefined {
+    if (this.cookieId === null) {
+      this.cookieId = readSessionId(this.exchange.cookieHeader(), this.runtime.config.cookieName);
+    }
+    return this.cookieId;
+  }
+
+  private flushCookie(): void {
+    const name = this.getName();
+    const secure =
+      this.cookieParams.secure === 'auto' ? this.exchange.isSecure() : this.cookieParams.secure;
+    if (this.sendCookie && this.state === 'active') {
+      this.exchange.setCookie(name, sessionCookieHeader(name, this.id!, this.cookieParams, secure));
+    } else if (this.expireCookie) {
+      this.exchange.setCookie(name, expiredCookieHeader(name, this.cookieParams, secure));
+    }
+    this.sendCookie = false;
+    this.expireCookie = false;
+  }
+}

@@ -1,0 +1,223 @@
+import type { Cache } from 'cache-manager';
+import { DEFAULT_COOKIE_PARAMS, validateCookieParams, type CookieParams } from './cookie-params.js';
+import { SessionOptionsError } from './errors.js';
+import { Randval, type RandvalInterface } from './randval.js';
+
+/** CSRF protection settings (SPEC §6). */
+export interface CsrfOptions {
+  /** Register the `CsrfGuard` globally. Default `true`. */
+  guard?: boolean;
+  /** Body field (urlencoded or JSON) that carries the token. Default `'__csrf_value'`. */
+  field?: string;
+  /** Request header that carries the token. Default `'x-csrf-token'`. */
+  header?: string;
+  /** Methods the guard checks. Default `['POST', 'PUT', 'PATCH', 'DELETE']`. */
+  methods?: string[];
+  /** Other origins (`https://app.example.com`) allowed to send unsafe requests. Default `[]`. */
+  trustedOrigins?: string[];
+}
+
+/** Options of `SessionModule.forRoot()`; every one is optional, durations are milliseconds. */
+export interface SessionModuleOptions {
+  /** A cache-manager cache (`createCache({ stores })`). Default: a bounded in-memory store. */
+  store?: Cache;
+  /** Prefix of every store key. Default `'sess:'`. */
+  keyPrefix?: string;
+  /** The session cookie. Defaults: `sid`, `/`, HttpOnly, SameSite=Lax, Secure `'auto'`. */
+  cookie?: Partial<CookieParams> & { name?: string };
+  /** A session unused this long is gone. Default 30 minutes. */
+  idleTimeout?: number;
+  /** A session older than this is gone, however active. Default: off. */
+  absoluteTimeout?: number;
+  /** A read-only session's expiry is pushed at most once per this period. Default `idleTimeout / 10`. */
+  touchAfter?: number;
+  /** Longest a single store call may take before it counts as a failure. Default 2 000. */
+  storeTimeout?: number;
+  /** CSRF protection, or `false` to turn it off. Default: on, with the guard. */
+  csrf?: CsrfOptions | false;
+  /** Source of random bytes for ids and CSRF secrets. Default {@link Randval}. */
+  randval?: RandvalInterface;
+  /** Largest serialized session in bytes; a bigger write is refused. Default 65 536. */
+  maxSize?: number;
+  /** Size cap (number of sessions) of the default in-memory store. Default 100 000. */
+  memoryStoreMaxSessions?: number;
+}
+
+/** {@link CsrfOptions} with every default filled in. */
+export type ResolvedCsrfOptions = Required<CsrfOptions>;
+
+/** The options the session model works with: validated, defaults applied. */
+export interface SessionConfig {
+  keyPrefix: string;
+  cookieName: string;
+  cookie: CookieParams;
+  idleTimeout: number;
+  absoluteTimeout: number | undefined;
+  touchAfter: number;
+  storeTimeout: number;
+  csrf: ResolvedCsrfOptions | false;
+  randval: RandvalInterface;
+  maxSize: number;
+  memoryStoreMaxSessions: number;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'store',
+  'keyPrefix',
+  'cookie',
+  'idleTimeout',
+  'absoluteTimeout',
+  'touchAfter',
+  'storeTimeout',
+  'csrf',
+  'randval',
+  'maxSize',
+  'memoryStoreMaxSessions',
+]);
+const KNOWN_CSRF_OPTIONS = new Set(['guard', 'field', 'header', 'methods', 'trustedOrigins']);
+const KNOWN_COOKIE_OPTIONS = new Set([
+  'name',
+  'path',
+  'domain',
+  'secure',
+  'httpOnly',
+  'sameSite',
+  'maxAge',
+  'partitioned',
+]);
+const MINUTE = 60_000;
+
+/** Validates `options` and fills in defaults; throws a {@link SessionOptionsError} naming the option. */
+export function resolveSessionConfig(options: SessionModuleOptions = {}): SessionConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw new SessionOptionsError('options', 'must be an object');
+  }
+  rejectUnknown(options, KNOWN_OPTIONS, '');
+  const keyPrefix = options.keyPrefix ?? 'sess:';
+  if (typeof keyPrefix !== 'string') {
+    throw new SessionOptionsError('keyPrefix', 'must be a string');
+  }
+  const idleTimeout = duration('idleTimeout', options.idleTimeout, 30 * MINUTE);
+  const absoluteTimeout =
+    options.absoluteTimeout === undefined
+      ? undefined
+      : duration('absoluteTimeout', options.absoluteTimeout, 0);
+  const touchAfter =
+    options.touchAfter === undefined
+      ? Math.floor(idleTimeout / 10)
+      : duration('touchAfter', options.touchAfter, 0, true);
+  if (touchAfter >= idleTimeout) {
+    throw new SessionOptionsError('touchAfter', `must be less than idleTimeout (${idleTimeout})`);
+  }
+  const randval = options.randval ?? new Randval();
+  if (typeof randval?.generate !== 'function') {
+    throw new SessionOptionsError('randval', 'must have a generate(): Buffer method');
+  }
+  const cookieOptions = options.cookie ?? {};
+  if (typeof cookieOptions !== 'object' || cookieOptions === null) {
+    throw new SessionOptionsError('cookie', 'must be an object');
+  }
+  rejectUnknown(cookieOptions, KNOWN_COOKIE_OPTIONS, 'cookie.');
+  const { name: cookieName = 'sid', ...cookieParams } = cookieOptions;
+  const cookie: CookieParams = { ...DEFAULT_COOKIE_PARAMS, ...withoutUndefined(cookieParams) };
+  validateCookieParams(cookieName, cookie);
+  return {
+    keyPrefix,
+    cookieName,
+    cookie,
+    idleTimeout,
+    absoluteTimeout,
+    touchAfter,
+    storeTimeout: duration('storeTimeout', options.storeTimeout, 2000),
+    csrf: resolveCsrf(options.csrf),
+    randval,
+    maxSize: count('maxSize', options.maxSize, 64 * 1024),
+    memoryStoreMaxSessions: count(
+      'memoryStoreMaxSessions',
+      options.memoryStoreMaxSessions,
+      100_000,
+    ),
+  };
+}
+
+function resolveCsrf(csrf: CsrfOptions | false | undefined): ResolvedCsrfOptions | false {
+  if (csrf === false) return false;
+  if (csrf !== undefined && (typeof csrf !== 'object' || csrf === null)) {
+    throw new SessionOptionsError('csrf', 'must be false or an object');
+  }
+  rejectUnknown(csrf ?? {}, KNOWN_CSRF_OPTIONS, 'csrf.');
+  const {
+    guard = true,
+    field = '__csrf_value',
+    header = 'x-csrf-token',
+    methods = ['POST', 'PUT', 'PATCH', 'DELETE'],
+    trustedOrigins = [],
+  } = csrf ?? {};
+  if (typeof guard !== 'boolean') throw new SessionOptionsError('csrf.guard', 'must be a boolean');
+  if (typeof field !== 'string' || !field) {
+    throw new SessionOptionsError('csrf.field', 'must be a non-empty string');
+  }
+  if (typeof header !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(header)) {
+    throw new SessionOptionsError('csrf.header', 'must be a valid header name');
+  }
+  if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || !m)) {
+    throw new SessionOptionsError('csrf.methods', 'must be an array of HTTP method names');
+  }
+  const safe = methods.find((m) => ['GET', 'HEAD', 'OPTIONS'].includes(m.toUpperCase()));
+  if (safe) {
+    throw new SessionOptionsError('csrf.methods', `must not list the safe method ${safe}`);
+  }
+  if (!Array.isArray(trustedOrigins)) {
+    throw new SessionOptionsError('csrf.trustedOrigins', 'must be an array of origins');
+  }
+  return {
+    guard,
+    field,
+    header: header.toLowerCase(),
+    methods: methods.map((m) => m.toUpperCase()),
+    trustedOrigins: trustedOrigins.map(normalizeOrigin),
+  };
+}
+
+/** `https://Example.com:443/` becomes `https://example.com`; anything but an origin is an error. */
+function normalizeOrigin(origin: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof origin === 'string' ? new URL(origin) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.origin === 'null' || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new SessionOptionsError(
+      'csrf.trustedOrigins',
+      `must hold origins like "https://app.example.com", got ${JSON.stringify(origin)}`,
+    );
+  }
+  return url.origin;
+}
+
+function duration(option: string, value: unknown, fallback: number, zeroOk = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroOk && !value)) {
+    throw new SessionOptionsError(option, 'must be a positive number of milliseconds');
+  }
+  return value;
+}
+
+function count(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new SessionOptionsError(option, 'must be a positive integer');
+  }
+  return value;
+}
+
+function rejectUnknown(options: object, known: Set<string>, prefix: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new SessionOptionsError(prefix + key, 'is not a known option');
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,105 @@
+/** One segment's stored state. Maps, not objects, so keys like `__proto__` are plain keys. */
+export interface SegmentState {
+  values: Map<string, unknown>;
+  flash: Map<string, unknown>;
+}
+
+/** A session as held in memory while a request works on it. */
+export interface SessionRecord {
+  /** Epoch ms of first creation; `absoluteTimeout` counts from here, across `regenerateId`. */
+  createdAt: number;
+  /** Epoch ms of the last write or throttled touch; `idleTimeout` counts from here. */
+  lastSeen: number;
+  /** The CSRF secret in base64url, once a token was asked for. */
+  csrf?: string;
+  segments: Map<string, SegmentState>;
+}
+
+interface StoredSegment {
+  values: Record<string, unknown>;
+  flash: Record<string, unknown>;
+}
+
+interface StoredRecord {
+  v: 1;
+  createdAt: number;
+  lastSeen: number;
+  csrf?: string;
+  segments: Record<string, StoredSegment>;
+}
+
+/** A fresh, empty session created at `now`. */
+export function newRecord(now: number): SessionRecord {
+  return { createdAt: now, lastSeen: now, segments: new Map() };
+}
+
+/** The segment named `name`, created empty when missing. */
+export function segmentOf(record: SessionRecord, name: string): SegmentState {
+  let segment = record.segments.get(name);
+  if (!segment) {
+    segment = { values: new Map(), flash: new Map() };
+    record.segments.set(name, segment);
+  }
+  return segment;
+}
+
+/** The JSON text stored for `record`. */
+export function serializeRecord(record: SessionRecord): string {
+  const segments: Record<string, StoredSegment> = {};
+  for (const [name, segment] of record.segments) {
+    if (segment.values.size === 0 && segment.flash.size === 0) continue;
+    // Object.fromEntries defines own properties, so "__proto__" stays an ordinary key.
+    Object.defineProperty(segments, name, {
+      value: {
+        values: Object.fromEntries(segment.values),
+        flash: Object.fromEntries(segment.flash),
+      },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  const stored: StoredRecord = {
+    v: 1,
+    createdAt: record.createdAt,
+    lastSeen: record.lastSeen,
+    segments,
+  };
+  if (record.csrf !== undefined) stored.csrf = record.csrf;
+  return JSON.stringify(stored);
+}
+
+/** Parses stored JSON text; `undefined` when it is not a record this library wrote. */
+export function parseRecord(text: unknown): SessionRecord | undefined {
+  if (typeof text !== 'string') return undefined;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(stored) || stored.v !== 1) return undefined;
+  const { createdAt, lastSeen, csrf, segments } = stored;
+  if (!isTime(createdAt) || !isTime(lastSeen) || !isObject(segments)) return undefined;
+  if (csrf !== undefined && typeof csrf !== 'string') return undefined;
+  const record: SessionRecord = { createdAt, lastSeen, segments: new Map() };
+  if (csrf !== undefined) record.csrf = csrf;
+  for (const [name, segment] of Object.entries(segments)) {
+    if (!isObject(segment) || !isObject(segment.values) || !isObject(segment.flash)) {
+      return undefined;
+    }
+    record.segments.set(name, {
+      values: new Map(Object.entries(segment.values)),
+      flash: new Map(Object.entries(segment.flash)),
+    });
+  }
+  return record;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}

@@ -1,0 +1,55 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpExchange } from '../core/http-exchange.js';
+import { setCookieList } from './set-cookie-list.js';
+
+/** The parts of an Express request the session uses. */
+export interface ExpressRequestLike {
+  method: string;
+  headers: IncomingHttpHeaders;
+  protocol: string;
+  secure: boolean;
+  host?: string;
+  res?: ExpressResponseLike;
+}
+
+/** The parts of an Express response the session uses. */
+export interface ExpressResponseLike {
+  headersSent: boolean;
+  getHeader(name: string): unknown;
+  setHeader(name: string, value: string[]): unknown;
+}
+
+/** {@link HttpExchange} on `@nestjs/platform-express`. */
+export class ExpressExchange implements HttpExchange {
+  private ownCookie: string | undefined;
+
+  constructor(
+    private readonly req: ExpressRequestLike,
+    private readonly response: () => ExpressResponseLike | undefined,
+  ) {}
+
+  get method(): string {
+    return this.req.method;
+  }
+
+  cookieHeader(): string | undefined {
+    return this.req.headers.cookie;
+  }
+
+  isSecure(): boolean {
+    return this.req.secure;
+  }
+
+  origin(): string {
+    // Express 5's req.host keeps the port and follows the app's trust-proxy setting.
+    return `${this.req.protocol}://${this.req.host ?? this.req.headers.host ?? ''}`;
+  }
+
+  setCookie(_name: string, header: string): void {
+    const res = this.response() ?? this.req.res;
+    if (!res || res.headersSent) return;
+    const others = setCookieList(res.getHeader('set-cookie')).filter((c) => c !== this.ownCookie);
+    res.setHeader('set-cookie', [...others, header]);
+    this.ownCookie = header;
+  }
+}

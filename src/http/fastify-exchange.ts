@@ -1,0 +1,62 @@
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { HttpExchange } from '../core/http-exchange.js';
+import { setCookieList } from './set-cookie-list.js';
+
+/** The parts of a Fastify request the session uses. */
+export interface FastifyRequestLike {
+  method: string;
+  headers: IncomingHttpHeaders;
+  protocol: string;
+  host: string;
+  raw: unknown;
+}
+
+/** The parts of a Fastify reply the session uses. */
+export interface FastifyReplyLike {
+  sent: boolean;
+  raw: ServerResponse;
+  getHeaders(): Record<string, unknown>;
+  removeHeader(name: string): unknown;
+  header(name: string, value: string[]): unknown;
+}
+
+/** {@link HttpExchange} on `@nestjs/platform-fastify`. */
+export class FastifyExchange implements HttpExchange {
+  private ownCookie: string | undefined;
+
+  constructor(
+    private readonly req: FastifyRequestLike,
+    private readonly reply: () => FastifyReplyLike | undefined,
+  ) {}
+
+  get method(): string {
+    return this.req.method;
+  }
+
+  cookieHeader(): string | undefined {
+    return this.req.headers.cookie;
+  }
+
+  isSecure(): boolean {
+    return this.req.protocol === 'https';
+  }
+
+  origin(): string {
+    return `${this.req.protocol}://${this.req.host}`;
+  }
+
+  setCookie(_name: string, header: string): void {
+    const reply = this.reply();
+    if (!reply || reply.sent || reply.raw.headersSent) return;
+    // Fastify writes its own header list over one set on reply.raw, so a cookie that other code
+    // put on the raw response would be lost: gather both lists into Fastify's.
+    const merged = new Set([
+      ...setCookieList(reply.raw.getHeader('set-cookie')),
+      ...setCookieList(reply.getHeaders()['set-cookie']),
+    ]);
+    if (this.ownCookie !== undefined) merged.delete(this.ownCookie);
+    reply.removeHeader('set-cookie');
+    reply.header('set-cookie', [...merged, header]);
+    this.ownCookie = header;
+  }
+}

@@ -1,0 +1,47 @@
+import { Module, Scope, type CanActivate, type Provider } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, REQUEST } from '@nestjs/core';
+import { SessionManager } from '../core/session-manager.js';
+import { SessionRuntime } from '../core/session-runtime.js';
+import { sessionOf } from '../http/request-session.js';
+import { CsrfGuard } from './csrf.guard.js';
+import { ConfigurableSessionModule } from './session-module-definition.js';
+import { SessionHealthIndicator } from './session-health.indicator.js';
+import { SessionInterceptor } from './session.interceptor.js';
+import { sessionRuntimeProvider } from './session-runtime.provider.js';
+
+const allowAll: CanActivate = { canActivate: () => true };
+
+/** The request-scoped `SessionManager`: the same object `@Session()` hands out. */
+const sessionManagerProvider: Provider = {
+  provide: SessionManager,
+  scope: Scope.REQUEST,
+  inject: [REQUEST, SessionRuntime],
+  useFactory: (request: object, runtime: SessionRuntime) => sessionOf(request, runtime),
+};
+
+/** With CSRF or its guard turned off, the global slot holds a guard that lets everything through. */
+const globalCsrfGuardProvider: Provider = {
+  provide: APP_GUARD,
+  inject: [SessionRuntime, CsrfGuard],
+  useFactory: (runtime: SessionRuntime, guard: CsrfGuard) =>
+    runtime.config.csrf && runtime.config.csrf.guard ? guard : allowAll,
+};
+
+/**
+ * Sessions for the whole app: `SessionModule.forRoot(options)` or `forRootAsync({ useFactory })`.
+ * Global by default (`isGlobal: false` to opt out). Registers the CSRF guard and the commit
+ * interceptor globally.
+ */
+@Module({
+  providers: [
+    sessionRuntimeProvider,
+    sessionManagerProvider,
+    CsrfGuard,
+    SessionInterceptor,
+    SessionHealthIndicator,
+    globalCsrfGuardProvider,
+    { provide: APP_INTERCEPTOR, useExisting: SessionInterceptor },
+  ],
+  exports: [SessionRuntime, SessionManager, CsrfGuard, SessionHealthIndicator],
+})
+export class SessionModule extends ConfigurableSessionModule {}
