@@ -35,18 +35,24 @@ export class CsrfGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  // Synchronous for the requests it does not check: safe methods pay no promise.
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const csrf = this.runtime.config.csrf;
     if (!csrf || context.getType() !== 'http') return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<GuardedRequest>();
+    const request = context.switchToHttp().getRequest<GuardedRequest>();
     if (!csrf.methods.includes(request.method)) return true;
     const skip = this.reflector.getAllAndOverride<boolean | undefined>(SKIP_CSRF, [
       context.getHandler(),
       context.getClass(),
     ]);
-    if (skip) return true;
+    return skip ? true : this.check(context, request, csrf);
+  }
 
+  private async check(
+    context: ExecutionContext,
+    request: GuardedRequest,
+    csrf: ResolvedCsrfOptions,
+  ): Promise<boolean> {
     const origin = header(request.headers, 'origin');
     const trusted = origin !== undefined && csrf.trustedOrigins.includes(origin);
     const site = header(request.headers, 'sec-fetch-site');
@@ -60,7 +66,7 @@ export class CsrfGuard implements CanActivate {
     if (token === undefined || token === '') {
       reject('csrf_token_missing', 'CSRF token missing');
     }
-    bindRequest(request, http.getResponse(), this.runtime);
+    bindRequest(request, context.switchToHttp().getResponse(), this.runtime);
     const session = sessionOf(request, this.runtime);
     let valid: boolean;
     try {
