@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Post, Redirect } from '@nestjs/common';
+import { Segment, Session, type SessionManager } from '../../src/index.js';
+import { textField } from '../form-input.js';
+import { AUTH_SEGMENT, type AuthData } from '../segments.js';
+import { loginPage } from '../views/login-page.js';
+import { HtmlPage } from './html-page.js';
+
+interface LoginForm {
+  name?: unknown;
+}
+
+@Controller()
+export class AuthController {
+  @Get('login')
+  @HtmlPage()
+  async showLogin(
+    @Segment(AUTH_SEGMENT) auth: Segment<AuthData>,
+    @Session() session: SessionManager,
+  ): Promise<string> {
+    return loginPage({
+      error: await auth.getFlash<string>('error'),
+      csrfToken: (await session.getCsrfToken()).getValue(),
+    });
+  }
+
+  @Post('login')
+  @Redirect('/', 303)
+  async login(
+    @Body() form: LoginForm | undefined,
+    @Segment(AUTH_SEGMENT) auth: Segment<AuthData>,
+    @Session() session: SessionManager,
+  ): Promise<{ url: string } | void> {
+    const name = textField(form?.name, 40);
+    if (name === '') {
+      await auth.setFlash('error', 'Enter a name to sign in.');
+      return { url: '/login' };
+    }
+    await auth.set('user', name);
+    // A privilege change: a session id known before login must not carry the signed-in user.
+    await session.regenerateId();
+  }
+
+  @Post('logout')
+  @Redirect('/', 303)
+  async logout(@Session() session: SessionManager): Promise<void> {
+    await session.destroy();
+  }
+}

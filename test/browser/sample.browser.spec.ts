@@ -1,0 +1,189 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { createSampleApp, type SampleAdapter } from '../../sample/create-app.js';
+import { startForgingSite, type ForgingSite } from './forging-site.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HOW_TO_INSTALL = 'apt-get install -y chromium';
+const hasChromium = existsSync(CHROMIUM);
+
+if (!hasChromium) {
+  if (process.env.CI === 'true') {
+    test('chromium is installed for the browser test', () => {
+      throw new Error(`chromium not found at ${CHROMIUM}: CI must install it (${HOW_TO_INSTALL})`);
+    });
+  } else {
+    console.warn(`SKIPPED: chromium not found at ${CHROMIUM} (${HOW_TO_INSTALL})`);
+  }
+}
+
+const describeInBrowser = hasChromium ? describe : describe.skip;
+
+/** Clicks something that submits a form and waits until the page it leads to has loaded. */
+async function submit(page: Page, button: Locator): Promise<void> {
+  await Promise.all([page.waitForEvent('load'), button.click()]);
+}
+
+describeInBrowser('sample app in Chromium', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  describe.each<SampleAdapter>(['express', 'fastify'])('on %s', (adapter) => {
+    let app: INestApplication;
+    let sampleUrl: string;
+    let forgingSite: ForgingSite;
+    let context: BrowserContext;
+    let page: Page;
+
+    const url = (path: string): string => new URL(path, sampleUrl).href;
+
+    async function sid(): Promise<string | undefined> {
+      const cookies = await context.cookies(sampleUrl);
+      return cookies.find((cookie) => cookie.name === 'sid')?.value;
+    }
+
+    /** On failure, leaves a screenshot of what the browser showed and prints where it is. */
+    async function step(name: string, run: () => Promise<void>): Promise<void> {
+      try {
+        await run();
+      } catch (error) {
+        const file = join(mkdtempSync(join(tmpdir(), 'sample-browser-')), `${adapter}.png`);
+        try {
+          await page.screenshot({ path: file, fullPage: true });
+          console.error(`[${adapter}] step "${name}" failed; screenshot: ${file}`);
+        } catch (screenshotError) {
+          console.error(`[${adapter}] step "${name}" failed; no screenshot: ${screenshotError}`);
+        }
+        throw error;
+      }
+    }
+
+    beforeAll(async () => {
+      app = await createSampleApp({ adapter, logger: ['error', 'warn'] });
+      await app.listen(0, '127.0.0.1');
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      sampleUrl = `http://127.0.0.1:${port}/`;
+      forgingSite = await startForgingSite(url('/notes'));
+    });
+
+    afterAll(async () => {
+      await forgingSite?.close();
+      await app?.close();
+    });
+
+    beforeEach(async () => {
+      context = await browser.newContext();
+      page = await context.newPage();
+    });
+
+    afterEach(async () => {
+      await context.close();
+    });
+
+    it('signs in, keeps notes with CSRF-checked forms and JSON, refuses another origin, signs out', async () => {
+      const user = 'Ada & <b>Lovelace</b>';
+      const note = 'Buy <milk> & "eggs"';
+      let sidAfterLogin: string | undefined;
+
+      await step('an anonymous visit starts no session', async () => {
+        await page.goto(sampleUrl);
+        expect(await page.getByRole('heading', { name: 'Welcome' }).count()).toBe(1);
+        expect(await sid()).toBeUndefined();
+      });
+
+      await step('log in, and the session id changes', async () => {
+        await submit(page, page.getByRole('link', { name: 'Sign in' }));
+        const sidBeforeLogin = await sid();
+        expect(sidBeforeLogin).toBeDefined();
+        await page.getByLabel('Name').fill(user);
+        await submit(page, page.getByRole('button', { name: 'Sign in' }));
+        expect(page.url()).toBe(url('/'));
+        expect(await page.locator('#user').textContent()).toBe(user);
+        sidAfterLogin = await sid();
+        expect(sidAfterLogin).toBeDefined();
+        expect(sidAfterLogin).not.toBe(sidBeforeLogin);
+      });
+
+      await step('add a note and see the flash message once', async () => {
+        await page.getByLabel('Note').fill(note);
+        await submit(page, page.getByRole('button', { name: 'Add note' }));
+        expect(page.url()).toBe(url('/'));
+        expect(await page.locator('.flash').allTextContents()).toEqual(['Note added']);
+        expect(await page.locator('#notes li').allTextContents()).toEqual([note]);
+      });
+
+      await step('reload, and the flash message is gone', async () => {
+        await page.reload();
+        expect(await page.locator('.flash').count()).toBe(0);
+        expect(await page.locator('#notes li').allTextContents()).toEqual([note]);
+      });
+
+      await step('the JSON call with the x-csrf-token header succeeds', async () => {
+        const [response] = await Promise.all([
+          page.waitForResponse(url('/api/notes/count')),
+          page.getByRole('button', { name: 'Count my notes' }).click(),
+        ]);
+        expect(response.request().headers()['x-csrf-token']).toMatch(/\S/);
+        expect(response.status()).toBe(200);
+        expect(await response.json()).toEqual({ count: 1 });
+        await page.getByText('The API counts 1 note.').waitFor();
+      });
+
+      await step('a form posted from another origin is rejected with 403', async () => {
+        const forged = page.waitForResponse(
+          (response) => response.url() === url('/notes') && response.request().method() === 'POST',
+        );
+        await page.goto(forgingSite.url);
+        const response = await forged;
+        expect((await response.request().allHeaders())['cookie']).toContain(`sid=${sidAfterLogin}`);
+        expect(response.status()).toBe(403);
+        expect(await response.json()).toMatchObject({ statusCode: 403, reason: 'csrf_cross_site' });
+        await page.goto(sampleUrl);
+        expect(await page.locator('#notes li').allTextContents()).toEqual([note]);
+      });
+
+      await step('log out, and the session is gone', async () => {
+        await submit(page, page.getByRole('button', { name: 'Log out' }));
+        expect(page.url()).toBe(url('/'));
+        expect(await page.getByRole('heading', { name: 'Welcome' }).count()).toBe(1);
+        expect(await page.locator('#user').count()).toBe(0);
+        expect(await sid()).toBeUndefined();
+      });
+
+      await step('the old session id no longer signs anyone in', async () => {
+        await context.addCookies([{ name: 'sid', value: sidAfterLogin ?? '', url: sampleUrl }]);
+        await page.goto(sampleUrl);
+        expect(await page.locator('#user').count()).toBe(0);
+      });
+    }, 60_000);
+  });
+});
