@@ -4,7 +4,9 @@ import type { RandvalInterface } from './randval.js';
 const SECRET_BYTES = 32;
 // pad (32 bytes) + pad XOR secret (32 bytes), base64url without padding.
 const TOKEN_LENGTH = 86;
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{86}$/;
+// The last character carries 2 data bits and 4 zero padding bits: only A, Q, g and w are
+// canonical, so a token has exactly one accepted spelling.
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{85}[AQgw]$/;
 
 /**
  * The session's CSRF token (Aura's `CsrfToken`). The secret stays in the session; what

@@ -34,3 +34,32 @@ export class SessionOptionsError extends Error {
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message || cause.name : String(cause);
 }
+
+/** The JSON body (and status) a client gets for a session failure. */
+export interface SessionFailureResponse {
+  statusCode: number;
+  error: string;
+  message: string;
+  reason: 'session_store_unavailable' | 'session_too_large';
+}
+
+/** The response for a session failure, or `undefined` when `error` is not one. */
+export function failureResponseOf(error: unknown): SessionFailureResponse | undefined {
+  if (error instanceof SessionStoreUnavailableError) {
+    return {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The session store is unavailable; please retry shortly',
+      reason: 'session_store_unavailable',
+    };
+  }
+  if (error instanceof SessionTooLargeError) {
+    return {
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: error.message,
+      reason: 'session_too_large',
+    };
+  }
+  return undefined;
+}

@@ -30,6 +30,9 @@ export class SessionManager implements SegmentHost {
   private readonly keptFlash = new Set<string>();
   private readonly segments = new Map<string, SessionSegment<object>>();
   private cookieParams: CookieParams;
+  private cookieParamsChanged = false;
+  private committing: Promise<void> = Promise.resolve();
+  private failure: unknown;
 
   /** @internal Created per request by the module's HTTP glue. */
   constructor(
@@ -78,27 +81,77 @@ export class SessionManager implements SegmentHost {
    * state, and puts the cookie on the response if it has to change. Later changes are saved by
    * a later commit. Called for you before the response goes out, unless you use `@Res()`.
    */
-  async commit(): Promise<void> {
-    if (this.state !== 'active') return this.flushCookie();
-    const record = this.record!;
-    const now = Date.now();
+  commit(): Promise<void> {
+    // One commit at a time per request: the interceptor and a response hook may both ask.
+    const next = this.committing.then(() => this.commitNow());
+    this.committing = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * @internal Whether a {@link commit} has something to store or a cookie to send; synchronous,
+   * so a response hook can tell without a store call whether it must hold the response.
+   */
+  needsCommit(): boolean {
+    if (this.failure) return false;
+    if (this.state !== 'active') return this.expireCookie;
+    return this.sendCookie || this.expireCookie || this.hasWork(Date.now());
+  }
+
+  private hasWork(now: number): boolean {
     const isNew = this.storedId === undefined;
-    const regenerating = !isNew && this.id !== this.storedId;
-    const touchDue = !isNew && now - record.lastSeen >= this.runtime.config.touchAfter;
-    if (!this.changes.length && !regenerating && !touchDue && !(isNew && this.explicitStart)) {
+    return (
+      this.changes.length > 0 ||
+      (isNew ? this.explicitStart : this.id !== this.storedId) ||
+      (!isNew && now - this.record!.lastSeen >= this.runtime.config.touchAfter)
+    );
+  }
+
+  private async commitNow(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.state !== 'active') return this.flushCookie();
+    const now = Date.now();
+    if (!this.hasWork(now)) {
       // A new session that nothing was written to is not stored, so its cookie is not sent.
-      if (isNew) this.sendCookie = false;
+      if (this.storedId === undefined) this.sendCookie = false;
       return this.flushCookie();
     }
+    let latest: SessionRecord | undefined;
+    try {
+      latest = await this.store(now);
+    } catch (error) {
+      // Remembered, so a second commit in this request fails at once instead of waiting again.
+      this.failure = error;
+      throw error;
+    }
+    if (!latest) {
+      this.forget();
+      this.expireCookie = true;
+      return this.flushCookie();
+    }
+    this.record = latest;
+    this.storedId = this.id;
+    this.explicitStart = false;
+    if (this.cookieParams.maxAge !== undefined) this.sendCookie = true;
+    this.flushCookie();
+  }
+
+  /**
+   * Replays this request's changes onto the latest stored record and writes it; `undefined` when
+   * the session is gone from the store meanwhile.
+   */
+  private async store(now: number): Promise<SessionRecord | undefined> {
     const { store, config, commits } = this.runtime;
+    const isNew = this.storedId === undefined;
     const id = this.id!;
     const lockKey = storeKeyFor(config.keyPrefix, this.storedId ?? id);
     const changes = this.changes;
     const committed = changes.length;
+    const createdAt = this.record!.createdAt;
     const latest = await commits.run(lockKey, async () => {
       let base: SessionRecord | undefined;
       if (isNew) {
-        base = newRecord(record.createdAt);
+        base = newRecord(createdAt);
       } else {
         base = this.parse(await store.get(lockKey), lockKey);
         // Gone since this request loaded it (destroyed, regenerated or expired elsewhere): a
@@ -107,27 +160,30 @@ export class SessionManager implements SegmentHost {
       }
       for (let i = 0; i < committed; i++) applyChange(base, changes[i]!);
       base.lastSeen = now;
-      await store.set(
-        storeKeyFor(config.keyPrefix, id),
-        serializeRecord(base),
-        this.ttl(base, now),
-      );
-      if (regenerating) await store.delete(lockKey);
+      const text = serializeRecord(base);
+      this.assertWithinLimit(text, changes.slice(0, committed));
+      await store.set(storeKeyFor(config.keyPrefix, id), text, this.ttl(base, now));
+      if (id !== this.storedId && !isNew) await store.delete(lockKey);
       return base;
     });
-    if (!latest) {
-      this.forget();
-      this.expireCookie = true;
-      return this.flushCookie();
-    }
     // Changes made while the commit was under way stay pending for the next commit.
     this.changes = this.changes.slice(committed);
-    for (const change of this.changes) applyChange(latest, change);
-    this.record = latest;
-    this.storedId = id;
-    this.explicitStart = false;
-    if (this.cookieParams.maxAge !== undefined) this.sendCookie = true;
-    this.flushCookie();
+    if (latest) for (const change of this.changes) applyChange(latest, change);
+    return latest;
+  }
+
+  /**
+   * Writes that each fit can add up past `maxSize` once merged with a concurrent request's: the
+   * merged record is checked too, and this request's changes are dropped if it is too large.
+   */
+  private assertWithinLimit(text: string, changes: SessionChange[]): void {
+    const size = Buffer.byteLength(text);
+    const { maxSize } = this.runtime.config;
+    if (size <= maxSize) return;
+    const growing = changes.findLast((c) => c.kind === 'set' || c.kind === 'setFlash');
+    if (!growing || !('segment' in growing)) return;
+    this.changes = [];
+    throw new SessionTooLargeError(growing.segment, size, maxSize);
   }
 
   /** Empties every segment; the session stays active with the same id and CSRF secret. */
@@ -203,6 +259,7 @@ export class SessionManager implements SegmentHost {
     const merged = { ...this.cookieParams, ...params };
     validateCookieParams(this.getName(), merged, 'setCookieParams');
     this.cookieParams = merged;
+    this.cookieParamsChanged = true;
     if (this.state === 'active') this.sendCookie = true;
   }
 
@@ -264,7 +321,7 @@ export class SessionManager implements SegmentHost {
       return;
     }
     const key = storeKeyFor(this.runtime.config.keyPrefix, id);
-    let text: string | undefined;
+    let text: unknown;
     try {
       text = await this.runtime.store.get(key);
     } finally {
@@ -279,9 +336,11 @@ export class SessionManager implements SegmentHost {
     this.id = id;
     this.storedId = id;
     this.record = record;
+    // Attributes changed before the session was loaded still have to reach the browser.
+    if (this.cookieParamsChanged) this.sendCookie = true;
   }
 
-  private parse(text: string | undefined, key: string): SessionRecord | undefined {
+  private parse(text: unknown, key: string): SessionRecord | undefined {
     if (text === undefined) return undefined;
     const record = parseRecord(text);
     if (!record) {

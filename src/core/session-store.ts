@@ -4,8 +4,11 @@
  * failure as a missing key.
  */
 export interface SessionStore {
-  /** The stored text under `key`, or `undefined` when there is none. */
-  get(key: string): Promise<string | undefined>;
+  /**
+   * What is stored under `key`, or `undefined` when there is none. Anything but the text this
+   * library wrote (say, bytes the store's serializer could not decode) is treated as corrupt.
+   */
+  get(key: string): Promise<unknown>;
   /** Stores `value` under `key` for `ttl` milliseconds. */
   set(key: string, value: string, ttl: number): Promise<void>;
   delete(key: string): Promise<void>;

@@ -1,6 +1,8 @@
+import type { ServerResponse } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
 import { SessionManager } from '../core/session-manager.js';
 import type { SessionRuntime } from '../core/session-runtime.js';
+import { holdEndUntilCommitted } from './response-hold.js';
 import {
   ExpressExchange,
   type ExpressRequestLike,
@@ -46,12 +48,22 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   }
   const manager = new SessionManager(boundRuntime, exchangeFor(request));
   slots[MANAGER] = manager;
+  if (!isFastifyRequest(request)) {
+    const res = (slots[RESPONSE] ?? (request as ExpressRequestLike).res) as
+      ServerResponse | undefined;
+    if (res) holdEndUntilCommitted(res, manager, boundRuntime.logger);
+  }
   return manager;
 }
 
 /** The session of `request` if something already asked for it. */
 export function existingSessionOf(request: object): SessionManager | undefined {
   return (request as SessionSlots)[MANAGER];
+}
+
+// Fastify wraps Node's request in `raw`; Express extends Node's request itself.
+function isFastifyRequest(request: object): boolean {
+  return 'raw' in request && 'routeOptions' in request;
 }
 
 /** The request's own origin (`https://host:port`), as its framework reports it (trust proxy included). */
@@ -61,8 +73,7 @@ export function originOf(request: object): string {
 
 function exchangeFor(request: object): HttpExchange & { origin(): string } {
   const slots = request as SessionSlots;
-  // Fastify wraps Node's request in `raw`; Express extends Node's request itself.
-  if ('raw' in request && 'routeOptions' in request) {
+  if (isFastifyRequest(request)) {
     return new FastifyExchange(
       request as unknown as FastifyRequestLike,
       () => slots[RESPONSE] as FastifyReplyLike | undefined,

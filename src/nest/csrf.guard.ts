@@ -80,7 +80,7 @@ export class CsrfGuard implements CanActivate {
 
   private tokenOf(request: GuardedRequest, csrf: ResolvedCsrfOptions): unknown {
     const fromHeader = header(request.headers, csrf.header);
-    if (fromHeader !== undefined) return fromHeader;
+    if (fromHeader !== undefined && fromHeader !== '') return fromHeader;
     const body = request.body;
     if (typeof body !== 'object' || body === null || !Object.hasOwn(body, csrf.field)) {
       return undefined;

@@ -22,11 +22,8 @@ export const sessionRuntimeProvider: Provider = {
       });
     assertCache(cache);
     const logger = new Logger('SessionModule');
-    return new SessionRuntime(
-      config,
-      new CacheManagerSessionStore(cache, config.storeTimeout),
-      logger,
-    );
+    const store = new CacheManagerSessionStore(cache, config.storeTimeout);
+    return new SessionRuntime(config, store, logger, cache, options?.store === undefined);
   },
 };
 

@@ -1,10 +1,22 @@
-import { Module, Scope, type CanActivate, type Provider } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, REQUEST } from '@nestjs/core';
+import {
+  Module,
+  Scope,
+  type CanActivate,
+  type DynamicModule,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  type Provider,
+} from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost, REQUEST } from '@nestjs/core';
 import { SessionManager } from '../core/session-manager.js';
 import { SessionRuntime } from '../core/session-runtime.js';
+import { installFastifyCommitHook, type FastifyHookHost } from '../http/fastify-commit-hook.js';
 import { sessionOf } from '../http/request-session.js';
 import { CsrfGuard } from './csrf.guard.js';
-import { ConfigurableSessionModule } from './session-module-definition.js';
+import {
+  ConfigurableSessionModule,
+  SESSION_MODULE_OPTIONS_TYPE,
+} from './session-module-definition.js';
 import { SessionHealthIndicator } from './session-health.indicator.js';
 import { SessionInterceptor } from './session.interceptor.js';
 import { sessionRuntimeProvider } from './session-runtime.provider.js';
@@ -44,4 +56,35 @@ const globalCsrfGuardProvider: Provider = {
   ],
   exports: [SessionRuntime, SessionManager, CsrfGuard, SessionHealthIndicator],
 })
-export class SessionModule extends ConfigurableSessionModule {}
+export class SessionModule
+  extends ConfigurableSessionModule
+  implements OnModuleInit, OnModuleDestroy
+{
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    super();
+  }
+
+  /** Sessions with every option at its default. */
+  static override forRoot(options: typeof SESSION_MODULE_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() !== 'fastify') return;
+    try {
+      installFastifyCommitHook(adapter.getInstance<FastifyHookHost>(), this.runtime.logger);
+    } catch (error) {
+      this.runtime.logger.warn(
+        `Fastify already started: handlers that send the reply themselves must await session.commit() first (${String(error)})`,
+      );
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.runtime.close();
+  }
+}

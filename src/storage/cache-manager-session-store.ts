@@ -20,14 +20,10 @@ export class CacheManagerSessionStore implements SessionStore {
     this.stores = cache.stores.map((keyv) => new WatchedKeyv(keyv));
   }
 
-  async get(key: string): Promise<string | undefined> {
+  async get(key: string): Promise<unknown> {
     for (const store of this.stores) {
-      const value = await withTimeout(
-        'get',
-        store.call((keyv) => keyv.get(key)),
-        this.timeout,
-      );
-      if (value !== undefined && value !== null) return value as string;
+      const value = await withTimeout('get', store.read(key), this.timeout);
+      if (value !== undefined && value !== null) return value;
     }
     return undefined;
   }
@@ -69,6 +65,21 @@ class WatchedKeyv {
       this.errors++;
       this.lastError = error;
     });
+  }
+
+  /**
+   * Reads `key`. Bytes Keyv cannot deserialize throw a SyntaxError without an `error` event:
+   * that is corrupt data, not an outage, and comes back as the error itself for the session
+   * model to reject (a 503 would lock the user out until the cookie is cleared).
+   */
+  async read(key: string): Promise<unknown> {
+    const before = this.errors;
+    try {
+      return await this.call((keyv) => keyv.get(key));
+    } catch (error) {
+      if (error instanceof SyntaxError && this.errors === before) return error;
+      throw error;
+    }
   }
 
   async call<T>(operation: (keyv: Keyv) => Promise<T>): Promise<T> {
