@@ -1,0 +1,299 @@
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import {
+  CsrfGuard,
+  SkipCsrf,
+  type RandvalInterface,
+  type SessionModuleOptions,
+} from '../../src/index.js';
+import { startCsrfApp, type CsrfAppSetup, type CsrfTestApp } from '../support/csrf-app.js';
+import { expectRefused, issueToken, unmask, type IssuedToken } from '../support/csrf-client.js';
+import { CsrfTestController } from '../support/csrf-controllers.js';
+import { countingCache } from '../support/counting-cache.js';
+import { ADAPTERS, sidOf, type AdapterName } from '../support/test-app.js';
+
+@Controller('hooks')
+class HandlerSkipController {
+  @Post('skipped')
+  @HttpCode(200)
+  @SkipCsrf()
+  skipped() {
+    return { ok: true };
+  }
+
+  @Post('guarded')
+  @HttpCode(200)
+  guarded() {
+    return { ok: true };
+  }
+}
+
+@SkipCsrf()
+@Controller('webhooks')
+class ControllerSkipController {
+  @Post('payment')
+  @HttpCode(200)
+  payment() {
+    return { ok: true };
+  }
+}
+
+@UseGuards(CsrfGuard)
+@Controller('protected')
+class ProtectedController {
+  @Post('action')
+  @HttpCode(200)
+  action() {
+    return { ok: true };
+  }
+
+  @Post('exempt')
+  @HttpCode(200)
+  @SkipCsrf()
+  exempt() {
+    return { ok: true };
+  }
+}
+
+/** Deterministic bytes that record what they handed out, to see where they end up. */
+class CountingRandval implements RandvalInterface {
+  readonly issued: string[] = [];
+  private n = 0;
+
+  generate(): Buffer {
+    const bytes = createHash('sha256').update(`randval-${this.n++}`).digest();
+    this.issued.push(bytes.toString('base64url'));
+    return bytes;
+  }
+}
+
+function withApp(
+  adapter: AdapterName,
+  options: SessionModuleOptions,
+  setup?: CsrfAppSetup,
+): { t(): CsrfTestApp; issued(): IssuedToken } {
+  let app: CsrfTestApp;
+  let token: IssuedToken;
+  beforeAll(async () => {
+    app = await startCsrfApp(
+      adapter,
+      options,
+      [CsrfTestController, HandlerSkipController, ControllerSkipController, ProtectedController],
+      setup,
+    );
+    token = await issueToken(app);
+  });
+  afterAll(() => app.close());
+  return { t: () => app, issued: () => token };
+}
+
+describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
+  describe('@SkipCsrf()', () => {
+    const { cache, calls } = countingCache();
+    const { t, issued } = withApp(adapter, { store: cache });
+
+    it('exempts a handler; its siblings stay guarded', async () => {
+      const skipped = await t()
+        .http()
+        .post('/hooks/skipped')
+        .set('Sec-Fetch-Site', 'cross-site')
+        .set('Origin', 'https://payments.example')
+        .send({ event: 'paid' });
+      expect(skipped.status).toBe(200);
+      expectRefused(await t().http().post('/hooks/guarded').send({}), 'csrf_token_missing');
+    });
+
+    it('exempts every handler of a controller', async () => {
+      const res = await t()
+        .http()
+        .post('/webhooks/payment')
+        .set('Origin', 'https://payments.example')
+        .send({ event: 'paid' });
+      expect(res.status).toBe(200);
+    });
+
+    it('makes no store call on an exempt route, even with a session cookie', async () => {
+      calls.reset();
+      const res = await t().http().post('/webhooks/payment').set('Cookie', issued().cookie);
+      expect(res.status).toBe(200);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(calls.total()).toBe(0);
+    });
+  });
+
+  describe('custom field, header and methods', () => {
+    const { t, issued } = withApp(adapter, {
+      csrf: { field: '_token', header: 'X-XSRF-TOKEN', methods: ['post', 'Delete'] },
+    });
+    const post = () => t().http().post('/csrf/action').set('Cookie', issued().cookie);
+
+    it('reads the token from the configured header and body field', async () => {
+      expect((await post().set('x-xsrf-token', issued().token)).status).toBe(200);
+      expect((await post().type('form').send({ _token: issued().token })).status).toBe(200);
+      expect((await post().send({ _token: issued().token })).status).toBe(200);
+    });
+
+    it('ignores the default header and field names', async () => {
+      expectRefused(await post().set('x-csrf-token', issued().token), 'csrf_token_missing');
+      expectRefused(
+        await post().type('form').send({ __csrf_value: issued().token }),
+        'csrf_token_missing',
+      );
+    });
+
+    it('checks only the configured methods', async () => {
+      const unsafe = (method: 'put' | 'patch' | 'delete') =>
+        t().http()[method]('/csrf/action').set('Cookie', issued().cookie);
+      expectRefused(await unsafe('delete'), 'csrf_token_missing');
+      expect((await unsafe('delete').set('x-xsrf-token', issued().token)).status).toBe(200);
+      expect((await unsafe('put')).status).toBe(200);
+      expect((await unsafe('patch').set('Origin', 'https://evil.example')).status).toBe(200);
+    });
+  });
+
+  describe('csrf.trustedOrigins', () => {
+    const { t, issued } = withApp(adapter, {
+      csrf: { trustedOrigins: ['https://Admin.Example.test:443/'] },
+    });
+    const post = (origin: string) =>
+      t()
+        .http()
+        .post('/csrf/action')
+        .set('Cookie', issued().cookie)
+        .set('x-csrf-token', issued().token)
+        .set('Origin', origin);
+
+    it('passes Sec-Fetch-Site: same-site from a trusted origin', async () => {
+      const res = await post('https://admin.example.test').set('Sec-Fetch-Site', 'same-site');
+      expect(res.status).toBe(200);
+    });
+
+    it('passes a trusted Origin from a browser that sends no Fetch Metadata', async () => {
+      expect((await post('https://admin.example.test')).status).toBe(200);
+    });
+
+    it('still refuses other same-site origins and other origins', async () => {
+      expectRefused(
+        await post('https://shop.example.test').set('Sec-Fetch-Site', 'same-site'),
+        'csrf_cross_site',
+      );
+      expectRefused(await post('https://shop.example.test'), 'csrf_origin_mismatch');
+      expectRefused(await post('http://admin.example.test'), 'csrf_origin_mismatch');
+    });
+
+    it('still refuses Sec-Fetch-Site: cross-site, trusted origin or not', async () => {
+      expectRefused(
+        await post('https://admin.example.test').set('Sec-Fetch-Site', 'cross-site'),
+        'csrf_cross_site',
+      );
+    });
+
+    it('still wants a valid token from a trusted origin', async () => {
+      const res = await t()
+        .http()
+        .post('/csrf/action')
+        .set('Cookie', issued().cookie)
+        .set('Origin', 'https://admin.example.test')
+        .set('Sec-Fetch-Site', 'same-site');
+      expectRefused(res, 'csrf_token_missing');
+    });
+  });
+
+  describe('csrf: false', () => {
+    const { t, issued } = withApp(adapter, { csrf: false });
+
+    it('checks nothing, not even where CsrfGuard is applied by hand', async () => {
+      const forged = (path: string) =>
+        t()
+          .http()
+          .post(path)
+          .set('Cookie', issued().cookie)
+          .set('Sec-Fetch-Site', 'cross-site')
+          .set('Origin', 'https://evil.example');
+      expect((await forged('/csrf/action')).status).toBe(200);
+      expect((await forged('/protected/action')).status).toBe(200);
+    });
+  });
+
+  describe('csrf: { guard: false }', () => {
+    const { t, issued } = withApp(adapter, { csrf: { guard: false } });
+
+    it('does not guard globally', async () => {
+      const res = await t().http().post('/csrf/action').set('Origin', 'https://evil.example');
+      expect(res.status).toBe(200);
+    });
+
+    it('still protects a controller with @UseGuards(CsrfGuard)', async () => {
+      const post = (path: string) => t().http().post(path).set('Cookie', issued().cookie);
+      expectRefused(await post('/protected/action'), 'csrf_token_missing');
+      expectRefused(
+        await post('/protected/action')
+          .set('x-csrf-token', issued().token)
+          .set('Origin', 'https://evil.example'),
+        'csrf_origin_mismatch',
+      );
+      expect((await post('/protected/action').set('x-csrf-token', issued().token)).status).toBe(
+        200,
+      );
+      expect((await post('/protected/exempt')).status).toBe(200);
+    });
+  });
+
+  describe('csrf: { guard: false } with app.useGlobalGuards(app.get(CsrfGuard))', () => {
+    const { t, issued } = withApp(
+      adapter,
+      { csrf: { guard: false } },
+      { beforeInit: (app) => app.useGlobalGuards(app.get(CsrfGuard)) },
+    );
+
+    it('guards every route again', async () => {
+      const post = (path: string) => t().http().post(path).set('Cookie', issued().cookie);
+      expectRefused(await post('/csrf/action'), 'csrf_token_missing');
+      expect((await post('/csrf/action').set('x-csrf-token', issued().token)).status).toBe(200);
+      expect((await post('/webhooks/payment')).status).toBe(200);
+    });
+  });
+
+  describe('a short idleTimeout', () => {
+    const { t, issued } = withApp(adapter, { idleTimeout: 300 });
+
+    it('makes the tokens of an expired session invalid, without starting a new one', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      const res = await t()
+        .http()
+        .post('/csrf/action')
+        .set('Cookie', issued().cookie)
+        .set('x-csrf-token', issued().token);
+      expectRefused(res, 'csrf_token_invalid');
+      expect(res.headers['set-cookie']).toBeUndefined();
+    });
+  });
+
+  describe('a custom randval', () => {
+    const randval = new CountingRandval();
+    const { t } = withApp(adapter, { randval });
+
+    it('supplies the session id, the CSRF secret and the one-time pads', async () => {
+      const before = randval.issued.length;
+      const res = await t().http().get('/csrf/two-tokens').expect(200);
+      const fresh = randval.issued.slice(before);
+      const sid = sidOf(res)!;
+      const { first, second } = res.body as { first: string; second: string };
+      const a = unmask(first);
+      const b = unmask(second);
+      expect(fresh).toContain(sid);
+      expect(a.secret.toString('base64url')).toBe(b.secret.toString('base64url'));
+      expect(fresh).toContain(a.secret.toString('base64url'));
+      expect(fresh).toContain(a.pad.toString('base64url'));
+      expect(fresh).toContain(b.pad.toString('base64url'));
+      const pieces = [a.secret, a.pad, b.pad].map((x) => x.toString('base64url'));
+      expect(new Set([sid, ...pieces]).size).toBe(4);
+      const ok = await t()
+        .http()
+        .post('/csrf/action')
+        .set('Cookie', `sid=${sid}`)
+        .set('x-csrf-token', second);
+      expect(ok.status).toBe(200);
+    });
+  });
+});
