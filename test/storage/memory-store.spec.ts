@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SessionModuleOptions } from '../../src/index.js';
+import { createDefaultMemoryCache } from '../../src/storage/default-memory-cache.js';
+import { StorageController } from '../support/storage-controller.js';
+import { memoryStoreSize } from '../support/storage-memory-size.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+
+const CAP = 300;
+const VISITORS = 1200;
+/** Visitors arrive this many at a time, so their order is only known batch by batch. */
+const BATCH = 10;
+
+/** Writes one session per visitor, none sending a cookie; returns their ids in order. */
+async function manyVisitors(t: TestApp, count: number): Promise<string[]> {
+  const sids: string[] = [];
+  for (let first = 0; first < count; first += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, count - first) }, (_, i) =>
+      t
+        .http()
+        .get(`/put/v${first + i}`)
+        .expect(200),
+    );
+    for (const res of await Promise.all(batch)) sids.push(sidOf(res)!);
+  }
+  return sids;
+}
+
+async function valueFor(t: TestApp, sid: string): Promise<unknown> {
+  return (await t.http().get('/get').set('Cookie', `sid=${sid}`).expect(200)).body.value;
+}
+
+describe.each(ADAPTERS)('default memory store (%s)', (adapter) => {
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+  });
+
+  async function start(options: SessionModuleOptions): Promise<TestApp> {
+    const t = await createTestApp(adapter, options, [StorageController]);
+    apps.push(t);
+    return t;
+  }
+
+  it('with no store option, forgets the least recently used sessions past memoryStoreMaxSessions', async () => {
+    const t = await start({ memoryStoreMaxSessions: CAP });
+    const sids = await manyVisitors(t, VISITORS);
+    const lastForgotten = VISITORS - CAP - BATCH;
+    const firstKept = VISITORS - CAP + BATCH;
+    expect(await valueFor(t, sids[0]!)).toBeNull();
+    expect(await valueFor(t, sids[lastForgotten]!)).toBeNull();
+    expect(await valueFor(t, sids[firstKept]!)).toBe(`v${firstKept}`);
+    expect(await valueFor(t, sids[VISITORS - 1]!)).toBe(`v${VISITORS - 1}`);
+  });
+
+  it('holds at most memoryStoreMaxSessions sessions however many visitors come', async () => {
+    const store = createDefaultMemoryCache({ maxSessions: CAP, checkInterval: 1000 });
+    const t = await start({ store });
+    await manyVisitors(t, VISITORS);
+    expect(memoryStoreSize(store)).toBe(CAP);
+  });
+
+  it('sweeps expired sessions out of memory without any request touching them', async () => {
+    // The sweep period the module picks for idleTimeout 300: max(1 s, idleTimeout / 4).
+    const store = createDefaultMemoryCache({ maxSessions: CAP, checkInterval: 1000 });
+    const t = await start({ store, idleTimeout: 300 });
+    await manyVisitors(t, 100);
+    expect(memoryStoreSize(store)).toBeGreaterThan(50);
+    await sleep(2200);
+    expect(memoryStoreSize(store)).toBe(0);
+  });
+});
