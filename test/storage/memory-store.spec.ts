@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SessionModuleOptions } from '../../src/index.js';
-import { createDefaultMemoryCache } from '../../src/storage/default-memory-cache.js';
+import { SessionRuntime, type SessionModuleOptions } from '../../src/index.js';
 import { StorageController } from '../support/storage-controller.js';
 import { memoryStoreSize } from '../support/storage-memory-size.js';
 import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
@@ -53,16 +52,15 @@ describe.each(ADAPTERS)('default memory store (%s)', (adapter) => {
   });
 
   it('holds at most memoryStoreMaxSessions sessions however many visitors come', async () => {
-    const store = createDefaultMemoryCache({ maxSessions: CAP, checkInterval: 1000 });
-    const t = await start({ store });
+    const t = await start({ memoryStoreMaxSessions: CAP });
     await manyVisitors(t, VISITORS);
-    expect(memoryStoreSize(store)).toBe(CAP);
+    expect(memoryStoreSize(t.app.get(SessionRuntime).cache)).toBe(CAP);
   });
 
   it('sweeps expired sessions out of memory without any request touching them', async () => {
     // The sweep period the module picks for idleTimeout 300: max(1 s, idleTimeout / 4).
-    const store = createDefaultMemoryCache({ maxSessions: CAP, checkInterval: 1000 });
-    const t = await start({ store, idleTimeout: 300 });
+    const t = await start({ memoryStoreMaxSessions: CAP, idleTimeout: 300 });
+    const store = t.app.get(SessionRuntime).cache;
     await manyVisitors(t, 100);
     expect(memoryStoreSize(store)).toBeGreaterThan(50);
     await sleep(2200);
