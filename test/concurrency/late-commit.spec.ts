@@ -1,0 +1,115 @@
+import { HardeningController } from '../support/hardening-controller.js';
+import { storeKeyOf } from '../support/hardening-ids.js';
+import { startSession } from '../support/hardening-scenarios.js';
+import { memoryStore, redisStore, type InspectableStore } from '../support/hardening-stores.js';
+import { gate } from '../support/hardening-sync.js';
+import { redisAvailable } from '../support/redis-server.js';
+import { ADAPTERS, createTestApp, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
+
+const stores: Array<[string, () => Promise<InspectableStore>]> = [
+  ['memory', async () => memoryStore()],
+];
+if (redisAvailable('late commits on Redis')) stores.push(['redis', redisStore]);
+
+let gates = 0;
+
+describe.each(ADAPTERS)('late commits (%s)', (adapter) => {
+  describe.each(stores)('%s store', (_name, openStore) => {
+    let store: InspectableStore;
+    let t: TestApp;
+    beforeAll(async () => {
+      store = await openStore();
+      t = await createTestApp(adapter, { store: store.cache }, [HardeningController]);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await store?.close();
+    });
+
+    const holdsKeyOf = async (sid: string) =>
+      (await store.keys()).some((key) => key.endsWith(storeKeyOf(sid)));
+    const reads = async (sid: string) =>
+      (await t.http().get('/get').query({ seg: 'Init', key: 'x' }).set('Cookie', `sid=${sid}`))
+        .body;
+
+    /** Starts `/put` on `sid` and holds it after it loaded the session, before it writes. */
+    async function slowWrite(sid: string) {
+      const name = `late-${++gates}`;
+      const pending = t
+        .http()
+        .get('/put')
+        .query({ seg: 'Init', key: 'late', value: '"late"', gate: name })
+        .set('Cookie', `sid=${sid}`)
+        .then((res) => res);
+      await gate(name).arrived();
+      return {
+        finish: () => {
+          gate(name).open();
+          return pending;
+        },
+      };
+    }
+
+    it('a slow request that loaded before destroy does not bring the session back', async () => {
+      const sid = await startSession(t);
+      const slow = await slowWrite(sid);
+      const destroyed = await t.http().get('/destroy').set('Cookie', `sid=${sid}`).expect(200);
+      expect(setCookieFor(destroyed)).toMatch(/^sid=;/);
+      const keysAfterDestroy = (await store.keys()).sort();
+      expect(await holdsKeyOf(sid)).toBe(false);
+
+      const late = await slow.finish();
+      expect(late.status).toBeLessThan(500);
+      expect(setCookieFor(late)).toMatch(/^sid=;.*Max-Age=0/i);
+      expect(await reads(sid)).toEqual({ found: false, value: null });
+      expect(await holdsKeyOf(sid)).toBe(false);
+      expect((await store.keys()).sort()).toEqual(keysAfterDestroy);
+    });
+
+    it('a slow request that loaded before regenerateId does not revive the old id', async () => {
+      const sid = await startSession(t);
+      const slow = await slowWrite(sid);
+      const regenerated = await t.http().get('/regenerate').set('Cookie', `sid=${sid}`).expect(200);
+      const newSid = sidOf(regenerated)!;
+      expect(newSid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(newSid).not.toBe(sid);
+      const keysAfterRegenerate = (await store.keys()).sort();
+
+      const late = await slow.finish();
+      expect(late.status).toBeLessThan(500);
+      expect(setCookieFor(late)).toMatch(/^sid=;.*Max-Age=0/i);
+      expect(await reads(sid)).toEqual({ found: false, value: null });
+      expect(await holdsKeyOf(sid)).toBe(false);
+      expect(await reads(newSid)).toEqual({ found: true, value: 1 });
+      expect((await store.keys()).sort()).toEqual(keysAfterRegenerate);
+    });
+
+    it('after regenerateId the old id reads nothing and the new id has the data', async () => {
+      const sid = await startSession(t);
+      const regenerated = await t.http().get('/regenerate').set('Cookie', `sid=${sid}`).expect(200);
+      const newSid = sidOf(regenerated)!;
+      expect(newSid).not.toBe(sid);
+      expect(regenerated.body).toEqual({ id: newSid });
+      expect(await reads(sid)).toEqual({ found: false, value: null });
+      expect(await holdsKeyOf(sid)).toBe(false);
+      expect(await holdsKeyOf(newSid)).toBe(true);
+      expect(await reads(newSid)).toEqual({ found: true, value: 1 });
+    });
+
+    it('a write with the old id after regenerateId starts a new session', async () => {
+      const sid = await startSession(t);
+      const newSid = sidOf(await t.http().get('/regenerate').set('Cookie', `sid=${sid}`))!;
+      const write = await t
+        .http()
+        .get('/put')
+        .query({ seg: 'Other', key: 'y', value: '2' })
+        .set('Cookie', `sid=${sid}`)
+        .expect(200);
+      const third = sidOf(write)!;
+      expect(third).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect([sid, newSid]).not.toContain(third);
+      expect(await reads(third)).toEqual({ found: false, value: null });
+      expect(await holdsKeyOf(sid)).toBe(false);
+    });
+  });
+});

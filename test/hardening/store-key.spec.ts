@@ -1,0 +1,42 @@
+import { HardeningController } from '../support/hardening-controller.js';
+import { storeKeyOf } from '../support/hardening-ids.js';
+import { startSession } from '../support/hardening-scenarios.js';
+import { memoryStore, redisStore, type InspectableStore } from '../support/hardening-stores.js';
+import { redisAvailable } from '../support/redis-server.js';
+import { ADAPTERS, createTestApp, type TestApp } from '../support/test-app.js';
+
+const stores: Array<[string, () => Promise<InspectableStore>]> = [
+  ['memory', async () => memoryStore()],
+];
+if (redisAvailable('store keys on Redis')) stores.push(['redis', redisStore]);
+
+describe.each(ADAPTERS)('store keys at rest (%s)', (adapter) => {
+  describe.each(stores)('%s store', (_name, openStore) => {
+    let store: InspectableStore;
+    let t: TestApp;
+    beforeAll(async () => {
+      store = await openStore();
+      t = await createTestApp(adapter, { store: store.cache }, [HardeningController]);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await store?.close();
+    });
+
+    it('holds a hash of each session id, never the id itself', async () => {
+      const sids = [await startSession(t), await startSession(t), await startSession(t)];
+      const keys = await store.keys();
+      expect(keys).toHaveLength(3);
+      for (const key of keys) {
+        expect(key).toMatch(/(^|:)sess:[A-Za-z0-9_-]{43}$/);
+        for (const sid of sids) expect(key).not.toContain(sid);
+      }
+      for (const sid of sids) {
+        expect(keys.filter((key) => key.endsWith(storeKeyOf(sid)))).toHaveLength(1);
+        const record = await store.readRaw(storeKeyOf(sid));
+        expect(typeof record).toBe('string');
+        expect(record as string).not.toContain(sid);
+      }
+    });
+  });
+});

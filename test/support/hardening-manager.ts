@@ -1,0 +1,50 @@
+import type { HttpExchange } from '../../src/core/http-exchange.js';
+import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
+import { SessionManager, SessionRuntime } from '../../src/index.js';
+import { CacheManagerSessionStore } from '../../src/storage/cache-manager-session-store.js';
+import { memoryStore } from './hardening-stores.js';
+
+/** A request as the session model sees it, with the Set-Cookie headers it was given. */
+export class FakeExchange implements HttpExchange {
+  readonly cookies = new Map<string, string>();
+
+  constructor(
+    private readonly cookie?: string,
+    readonly method = 'GET',
+  ) {}
+
+  cookieHeader(): string | undefined {
+    return this.cookie;
+  }
+
+  isSecure(): boolean {
+    return false;
+  }
+
+  setCookie(name: string, header: string): void {
+    this.cookies.set(name, header);
+  }
+}
+
+/**
+ * The session model outside Nest and HTTP, on a counting in-memory store: `request(cookie)`
+ * gives the SessionManager of one request.
+ */
+export function modelOnMemory(options: SessionModuleOptions = {}) {
+  const store = memoryStore();
+  const config = resolveSessionConfig(options);
+  const runtime = new SessionRuntime(
+    config,
+    new CacheManagerSessionStore(store.cache, config.storeTimeout),
+    { warn: () => undefined },
+    store.cache,
+    false,
+  );
+  return {
+    store,
+    request(cookie?: string, method = 'GET') {
+      const exchange = new FakeExchange(cookie, method);
+      return { manager: new SessionManager(runtime, exchange), exchange };
+    },
+  };
+}
