@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
+import { readSessionId } from '../../src/core/cookie.js';
+
+const ID = randomBytes(32).toString('base64url');
+const OTHER = randomBytes(32).toString('base64url');
+
+describe('readSessionId', () => {
+  it('reads a well-formed id alone or among other cookies', () => {
+    expect(readSessionId(`sid=${ID}`, 'sid')).toBe(ID);
+    expect(readSessionId(`theme=dark; sid=${ID}; lang=en`, 'sid')).toBe(ID);
+    expect(readSessionId(`theme=dark;sid=${ID}`, 'sid')).toBe(ID);
+    expect(readSessionId(`  sid=${ID}  `, 'sid')).toBe(ID);
+  });
+
+  it('reads the configured cookie name only, case-sensitively', () => {
+    expect(readSessionId(`app_session=${ID}`, 'app_session')).toBe(ID);
+    expect(readSessionId(`sid=${ID}`, 'app_session')).toBeUndefined();
+    expect(readSessionId(`SID=${ID}`, 'sid')).toBeUndefined();
+    expect(readSessionId(`SID=${OTHER}; sid=${ID}`, 'sid')).toBe(ID);
+    expect(readSessionId(`xsid=${ID}; sid2=${ID}`, 'sid')).toBeUndefined();
+  });
+
+  it('treats a missing or empty header as no id', () => {
+    expect(readSessionId(undefined, 'sid')).toBeUndefined();
+    expect(readSessionId('', 'sid')).toBeUndefined();
+    expect(readSessionId('theme=dark', 'sid')).toBeUndefined();
+  });
+
+  it.each([
+    ['one character short', `sid=${ID.slice(1)}`],
+    ['one character long', `sid=${ID}A`],
+    ['a standard base64 alphabet', `sid=${ID.slice(2)}+/`],
+    ['base64 padding', `sid=${ID.slice(1)}=`],
+    ['an empty value', 'sid='],
+    ['a name without =', 'sid'],
+    ['malformed percent-encoding', 'sid=%E0%A4%A%ZZ'],
+    ['percent-encoded control characters', `sid=%00%0A${ID.slice(2)}`],
+    ['a value with a space inside', `sid=${ID.slice(0, 20)} ${ID.slice(21)}`],
+  ])('treats %s as no id', (_, header) => {
+    expect(readSessionId(header, 'sid')).toBeUndefined();
+  });
+
+  it('treats two cookies of the same name as no id, whatever their values', () => {
+    expect(readSessionId(`sid=${ID}; sid=${OTHER}`, 'sid')).toBeUndefined();
+    expect(readSessionId(`sid=${ID}; sid=${ID}`, 'sid')).toBeUndefined();
+    expect(readSessionId(`sid=; sid=${ID}`, 'sid')).toBeUndefined();
+    expect(readSessionId(`sid=${ID}; theme=dark; sid =${OTHER}`, 'sid')).toBeUndefined();
+  });
+
+  it('ignores a header too large to hold a sane cookie list', () => {
+    const huge = `pad=${'x'.repeat(17 * 1024)}; sid=${ID}`;
+    expect(readSessionId(huge, 'sid')).toBeUndefined();
+    expect(readSessionId(`sid=${'A'.repeat(15_000)}`, 'sid')).toBeUndefined();
+  });
+
+  it('works for cookie names that are Object.prototype members', () => {
+    expect(readSessionId(`constructor=${ID}`, 'constructor')).toBe(ID);
+    expect(readSessionId('theme=dark', 'constructor')).toBeUndefined();
+    expect(readSessionId('theme=dark', '__proto__')).toBeUndefined();
+    expect(readSessionId('theme=dark', 'toString')).toBeUndefined();
+  });
+
+  it('returns a well-formed id or undefined for any header, and never throws', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (value) => {
+        const id = readSessionId(`a=1; sid=${value}; b=2`, 'sid');
+        expect(id === undefined || /^[A-Za-z0-9_-]{43}$/.test(id)).toBe(true);
+      }),
+    );
+  });
+
+  it('reads back every id the library can issue', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        const id = Buffer.from(bytes).toString('base64url');
+        expect(readSessionId(`other=1; sid=${id}`, 'sid')).toBe(id);
+      }),
+    );
+  });
+});

@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { assertJsonValue, cloneJson } from '../../src/core/json-value.js';
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+
+describe('assertJsonValue', () => {
+  it.each([
+    ['a string', 'text'],
+    ['an empty string', ''],
+    ['zero', 0],
+    ['a negative float', -1.5],
+    ['true', true],
+    ['false', false],
+    ['null', null],
+    ['an empty object', {}],
+    ['an empty array', []],
+    ['a nested value', { a: [1, 'two', { three: null }], b: { c: false } }],
+    ['an object without a prototype', Object.assign(Object.create(null) as object, { a: 1 })],
+    ['an object with a __proto__ own key', JSON.parse('{"__proto__":{"polluted":true}}')],
+  ])('accepts %s', (_, value) => {
+    expect(() => assertJsonValue(value, 'k')).not.toThrow();
+  });
+
+  it('accepts the same object twice when it is not a cycle', () => {
+    const shared = { a: 1 };
+    expect(() => assertJsonValue([shared, shared, { again: shared }], 'k')).not.toThrow();
+  });
+
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  const cyclicArray: unknown[] = [];
+  cyclicArray.push({ back: cyclicArray });
+
+  it.each([
+    ['undefined', undefined],
+    ['a function', () => 1],
+    ['a symbol', Symbol('s')],
+    ['a BigInt', 10n],
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['a Map', new Map([['a', 1]])],
+    ['a Set', new Set([1])],
+    ['a Date', new Date(0)],
+    ['a RegExp', /x/],
+    ['a class instance', new Point(1, 2)],
+    ['a typed array', new Uint8Array(2)],
+    ['a cyclic object', cyclic],
+    ['a cyclic array', cyclicArray],
+    ['a sparse array', [1, , 3]],
+    ['an undefined property', { a: undefined }],
+    ['a nested function', { deep: [{ fn: () => 1 }] }],
+    ['a symbol key', { [Symbol('s')]: 1 }],
+  ])('rejects %s with a TypeError naming the key', (_, value) => {
+    expect(() => assertJsonValue(value, 'cart')).toThrow(TypeError);
+    expect(() => assertJsonValue(value, 'cart')).toThrow(/"cart"/);
+  });
+
+  it('names the path to a bad nested value', () => {
+    expect(() => assertJsonValue({ items: [{ at: new Date(0) }] }, 'cart')).toThrow(
+      /"cart" at cart\.items\[0\]\.at/,
+    );
+  });
+
+  it('accepts every JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(() => assertJsonValue(value, 'k')).not.toThrow();
+      }),
+    );
+  });
+});
+
+describe('cloneJson', () => {
+  it('returns a deep copy that shares nothing with the original', () => {
+    const original = { list: [1, { n: 2 }], nested: { s: 'x' } };
+    const copy = cloneJson(original);
+    expect(copy).toEqual(original);
+    expect(copy).not.toBe(original);
+    expect(copy.list).not.toBe(original.list);
+    expect(copy.list[1]).not.toBe(original.list[1]);
+    expect(copy.nested).not.toBe(original.nested);
+  });
+
+  it('returns primitives as they are', () => {
+    expect(cloneJson('s')).toBe('s');
+    expect(cloneJson(3)).toBe(3);
+    expect(cloneJson(null)).toBeNull();
+    expect(cloneJson(false)).toBe(false);
+  });
+
+  it('keeps a __proto__ key as an own key without touching prototypes', () => {
+    const copy = cloneJson(JSON.parse('{"__proto__":{"polluted":true}}') as object);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('equals the JSON round trip of every JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(JSON.stringify(cloneJson(value))).toBe(JSON.stringify(value));
+      }),
+    );
+  });
+});

@@ -1,0 +1,186 @@
+import { SessionOptionsError } from '../../src/core/errors.js';
+import { Randval } from '../../src/core/randval.js';
+import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
+
+describe('resolveSessionConfig', () => {
+  it('fills in every default', () => {
+    const config = resolveSessionConfig();
+    expect(config).toEqual({
+      keyPrefix: 'sess:',
+      cookieName: 'sid',
+      cookie: { path: '/', secure: 'auto', httpOnly: true, sameSite: 'lax' },
+      idleTimeout: 30 * 60_000,
+      absoluteTimeout: undefined,
+      touchAfter: 3 * 60_000,
+      storeTimeout: 2000,
+      csrf: {
+        guard: true,
+        field: '__csrf_value',
+        header: 'x-csrf-token',
+        methods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+        trustedOrigins: [],
+      },
+      randval: expect.any(Randval),
+      maxSize: 65_536,
+      memoryStoreMaxSessions: 100_000,
+    });
+    expect(resolveSessionConfig({})).toEqual(config);
+  });
+
+  it('keeps given values and derives touchAfter from idleTimeout', () => {
+    const config = resolveSessionConfig({
+      keyPrefix: 'app:',
+      idleTimeout: 10_000,
+      absoluteTimeout: 3_600_000,
+      storeTimeout: 300,
+      maxSize: 1024,
+      cookie: { name: 'app_sid', maxAge: 86_400_000, sameSite: 'strict', domain: 'example.com' },
+    });
+    expect(config.keyPrefix).toBe('app:');
+    expect(config.idleTimeout).toBe(10_000);
+    expect(config.touchAfter).toBe(1000);
+    expect(config.absoluteTimeout).toBe(3_600_000);
+    expect(config.storeTimeout).toBe(300);
+    expect(config.maxSize).toBe(1024);
+    expect(config.cookieName).toBe('app_sid');
+    expect(config.cookie).toEqual({
+      path: '/',
+      secure: 'auto',
+      httpOnly: true,
+      sameSite: 'strict',
+      domain: 'example.com',
+      maxAge: 86_400_000,
+    });
+  });
+
+  it('ignores cookie options given as undefined', () => {
+    const config = resolveSessionConfig({ cookie: { path: undefined, maxAge: undefined } });
+    expect(config.cookie).toEqual({ path: '/', secure: 'auto', httpOnly: true, sameSite: 'lax' });
+  });
+
+  it('accepts touchAfter 0 (touch on every read)', () => {
+    expect(resolveSessionConfig({ touchAfter: 0 }).touchAfter).toBe(0);
+  });
+
+  it('turns CSRF off with false', () => {
+    expect(resolveSessionConfig({ csrf: false }).csrf).toBe(false);
+  });
+
+  it('normalizes CSRF methods, header and trusted origins', () => {
+    const csrf = resolveSessionConfig({
+      csrf: {
+        methods: ['post', 'Delete'],
+        header: 'X-XSRF-Token',
+        trustedOrigins: ['https://App.Example.com:443/', 'http://localhost:3000'],
+      },
+    }).csrf;
+    expect(csrf).toMatchObject({
+      methods: ['POST', 'DELETE'],
+      header: 'x-xsrf-token',
+      trustedOrigins: ['https://app.example.com', 'http://localhost:3000'],
+    });
+  });
+
+  it('accepts a __Host- name with secure: true and path /', () => {
+    const config = resolveSessionConfig({ cookie: { name: '__Host-sid', secure: true } });
+    expect(config.cookieName).toBe('__Host-sid');
+  });
+
+  const BAD: [string, unknown, string][] = [
+    ['options that are not an object', 'sid', 'options'],
+    ['a negative idleTimeout', { idleTimeout: -1 }, 'idleTimeout'],
+    ['a zero idleTimeout', { idleTimeout: 0 }, 'idleTimeout'],
+    ['a NaN idleTimeout', { idleTimeout: NaN }, 'idleTimeout'],
+    ['an infinite idleTimeout', { idleTimeout: Infinity }, 'idleTimeout'],
+    ['a string idleTimeout', { idleTimeout: '30m' }, 'idleTimeout'],
+    ['a zero absoluteTimeout', { absoluteTimeout: 0 }, 'absoluteTimeout'],
+    ['a negative touchAfter', { touchAfter: -1 }, 'touchAfter'],
+    ['touchAfter equal to idleTimeout', { idleTimeout: 1000, touchAfter: 1000 }, 'touchAfter'],
+    ['a zero storeTimeout', { storeTimeout: 0 }, 'storeTimeout'],
+    ['a fractional maxSize', { maxSize: 10.5 }, 'maxSize'],
+    ['a zero memoryStoreMaxSessions', { memoryStoreMaxSessions: 0 }, 'memoryStoreMaxSessions'],
+    ['a numeric keyPrefix', { keyPrefix: 1 }, 'keyPrefix'],
+    ['an unknown option', { secret: 'keyboard cat' }, 'secret'],
+    ['a randval without generate', { randval: {} }, 'randval'],
+    ['a cookie that is not an object', { cookie: 'sid' }, 'cookie'],
+    ['an unknown cookie option', { cookie: { expires: 1 } }, 'cookie.expires'],
+    ['a bogus sameSite', { cookie: { sameSite: 'bogus' } }, 'cookie.sameSite'],
+    [
+      'sameSite none with secure false',
+      { cookie: { sameSite: 'none', secure: false } },
+      'cookie.sameSite',
+    ],
+    [
+      'partitioned with secure false',
+      { cookie: { partitioned: true, secure: false } },
+      'cookie.partitioned',
+    ],
+    ['a string secure', { cookie: { secure: 'yes' } }, 'cookie.secure'],
+    ['a string httpOnly', { cookie: { httpOnly: 'true' } }, 'cookie.httpOnly'],
+    ['a relative path', { cookie: { path: 'app' } }, 'cookie.path'],
+    ['an empty domain', { cookie: { domain: '' } }, 'cookie.domain'],
+    ['a zero maxAge', { cookie: { maxAge: 0 } }, 'cookie.maxAge'],
+    ['a cookie name with a space', { cookie: { name: 'my sid' } }, 'cookie.name'],
+    ['a cookie name with =', { cookie: { name: 'a=b' } }, 'cookie.name'],
+    ['an empty cookie name', { cookie: { name: '' } }, 'cookie.name'],
+    ['__Host- with secure auto', { cookie: { name: '__Host-sid' } }, 'cookie.name'],
+    [
+      '__Host- with a path',
+      { cookie: { name: '__Host-sid', secure: true, path: '/app' } },
+      'cookie.name',
+    ],
+    [
+      '__Host- with a domain',
+      { cookie: { name: '__Host-sid', secure: true, domain: 'example.com' } },
+      'cookie.name',
+    ],
+    [
+      '__Secure- with secure false',
+      { cookie: { name: '__Secure-sid', secure: false } },
+      'cookie.name',
+    ],
+    ['csrf true', { csrf: true }, 'csrf'],
+    ['an unknown csrf option', { csrf: { skip: [] } }, 'csrf.skip'],
+    ['a string csrf.guard', { csrf: { guard: 'no' } }, 'csrf.guard'],
+    ['an empty csrf.field', { csrf: { field: '' } }, 'csrf.field'],
+    ['a csrf.header with a space', { csrf: { header: 'x csrf' } }, 'csrf.header'],
+    ['csrf.methods as a string', { csrf: { methods: 'POST' } }, 'csrf.methods'],
+    ['a safe method in csrf.methods', { csrf: { methods: ['POST', 'head'] } }, 'csrf.methods'],
+    [
+      'csrf.trustedOrigins as a string',
+      { csrf: { trustedOrigins: 'https://a.example' } },
+      'csrf.trustedOrigins',
+    ],
+    [
+      'a trusted origin that is not a URL',
+      { csrf: { trustedOrigins: ['not a url'] } },
+      'csrf.trustedOrigins',
+    ],
+    [
+      'a trusted origin with a path',
+      { csrf: { trustedOrigins: ['https://a.example/x'] } },
+      'csrf.trustedOrigins',
+    ],
+    [
+      'a trusted origin without a scheme',
+      { csrf: { trustedOrigins: ['a.example.com'] } },
+      'csrf.trustedOrigins',
+    ],
+    [
+      'a trusted origin that is not a string',
+      { csrf: { trustedOrigins: [42] } },
+      'csrf.trustedOrigins',
+    ],
+  ];
+
+  it.each(BAD)('refuses %s with an error naming the option', (_, options, option) => {
+    let error: unknown;
+    try {
+      resolveSessionConfig(options as SessionModuleOptions);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SessionOptionsError);
+    expect((error as Error).message).toContain(`"${option}"`);
+  });
+});

@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import {
+  newRecord,
+  parseRecord,
+  segmentOf,
+  serializeRecord,
+  type SessionRecord,
+} from '../../src/core/session-record.js';
+
+function recordWith(
+  segments: Record<string, { values?: [string, unknown][]; flash?: [string, unknown][] }>,
+): SessionRecord {
+  const record = newRecord(1_700_000_000_000);
+  for (const [name, { values = [], flash = [] }] of Object.entries(segments)) {
+    const segment = segmentOf(record, name);
+    for (const [k, v] of values) segment.values.set(k, v);
+    for (const [k, v] of flash) segment.flash.set(k, v);
+  }
+  return record;
+}
+
+const VALID = {
+  v: 1,
+  createdAt: 1000,
+  lastSeen: 2000,
+  segments: { 'App\\A': { values: { a: 1 }, flash: { f: 'x' } } },
+};
+
+describe('newRecord and segmentOf', () => {
+  it('creates an empty record stamped with the given time', () => {
+    const record = newRecord(1234);
+    expect(record).toEqual({ createdAt: 1234, lastSeen: 1234, segments: new Map() });
+    expect(record.csrf).toBeUndefined();
+  });
+
+  it('creates a missing segment once and returns the same one after', () => {
+    const record = newRecord(0);
+    const first = segmentOf(record, 'App\\A');
+    first.values.set('k', 1);
+    expect(segmentOf(record, 'App\\A')).toBe(first);
+    expect(record.segments.size).toBe(1);
+  });
+});
+
+describe('serializeRecord', () => {
+  it('writes the versioned JSON shape', () => {
+    const record = recordWith({ 'App\\A': { values: [['a', 1]], flash: [['f', 'x']] } });
+    record.lastSeen = 1_700_000_000_500;
+    record.csrf = 'secret';
+    expect(JSON.parse(serializeRecord(record))).toEqual({
+      v: 1,
+      createdAt: 1_700_000_000_000,
+      lastSeen: 1_700_000_000_500,
+      csrf: 'secret',
+      segments: { 'App\\A': { values: { a: 1 }, flash: { f: 'x' } } },
+    });
+  });
+
+  it('leaves out empty segments and an absent CSRF secret', () => {
+    const record = recordWith({ 'App\\Empty': {}, 'App\\Full': { values: [['a', 1]] } });
+    const stored = JSON.parse(serializeRecord(record));
+    expect(Object.keys(stored.segments)).toEqual(['App\\Full']);
+    expect('csrf' in stored).toBe(false);
+  });
+
+  it('keeps a segment that only holds flash values', () => {
+    const record = recordWith({ 'App\\Flash': { flash: [['notice', 'hi']] } });
+    expect(JSON.parse(serializeRecord(record)).segments).toEqual({
+      'App\\Flash': { values: {}, flash: { notice: 'hi' } },
+    });
+  });
+});
+
+describe('parseRecord', () => {
+  it('parses what serializeRecord wrote', () => {
+    const record = recordWith({
+      'App\\A': { values: [['a', { deep: [1, 2] }]], flash: [['f', 'x']] },
+      'App\\B': { values: [['b', null]] },
+    });
+    record.csrf = 'secret';
+    expect(parseRecord(serializeRecord(record))).toEqual(record);
+  });
+
+  it('keeps __proto__, constructor and prototype as ordinary keys and segment names', () => {
+    const names = ['__proto__', 'constructor', 'prototype'];
+    const record = recordWith(
+      Object.fromEntries(
+        names.map((name) => [
+          name,
+          { values: names.map((k): [string, unknown] => [k, { polluted: name }]) },
+        ]),
+      ),
+    );
+    const text = serializeRecord(record);
+    const parsed = parseRecord(text)!;
+    expect([...parsed.segments.keys()].sort()).toEqual([...names].sort());
+    for (const name of names) {
+      expect([...parsed.segments.get(name)!.values.keys()].sort()).toEqual([...names].sort());
+      expect(parsed.segments.get(name)!.values.get('__proto__')).toEqual({ polluted: name });
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('does not see inherited members as keys', () => {
+    const parsed = parseRecord(JSON.stringify(VALID))!;
+    const segment = parsed.segments.get('App\\A')!;
+    expect(segment.values.has('toString')).toBe(false);
+    expect(segment.values.has('constructor')).toBe(false);
+    expect(parsed.segments.has('hasOwnProperty')).toBe(false);
+  });
+
+  it.each([
+    ['a non-string', { ...VALID }],
+    ['undefined', undefined],
+    ['invalid JSON', '{"v":1,'],
+    ['a JSON array', '[]'],
+    ['JSON null', 'null'],
+    ['another version', JSON.stringify({ ...VALID, v: 2 })],
+    ['no version', JSON.stringify({ ...VALID, v: undefined })],
+    ['a string createdAt', JSON.stringify({ ...VALID, createdAt: '1000' })],
+    ['a negative lastSeen', JSON.stringify({ ...VALID, lastSeen: -1 })],
+    ['no lastSeen', JSON.stringify({ ...VALID, lastSeen: undefined })],
+    ['a numeric csrf', JSON.stringify({ ...VALID, csrf: 42 })],
+    ['segments as an array', JSON.stringify({ ...VALID, segments: [] })],
+    ['no segments', JSON.stringify({ ...VALID, segments: undefined })],
+    ['a segment that is a string', JSON.stringify({ ...VALID, segments: { A: 'x' } })],
+    ['a segment without flash', JSON.stringify({ ...VALID, segments: { A: { values: {} } } })],
+    [
+      'segment values as an array',
+      JSON.stringify({ ...VALID, segments: { A: { values: [], flash: {} } } }),
+    ],
+  ])('rejects %s', (_, text) => {
+    expect(parseRecord(text)).toBeUndefined();
+  });
+
+  it('round-trips any record of JSON values', () => {
+    // JSON has no -0: normalize it the way storage would before comparing.
+    const json = fc.jsonValue().map((value) => JSON.parse(JSON.stringify(value)) as unknown);
+    const entries = fc.array(fc.tuple(fc.string(), json), { maxLength: 5 });
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.record({ values: entries, flash: entries }), {
+          maxKeys: 4,
+        }),
+        fc.option(fc.string(), { nil: undefined }),
+        (segments, csrf) => {
+          const record = recordWith(segments);
+          if (csrf !== undefined) record.csrf = csrf;
+          const parsed = parseRecord(serializeRecord(record))!;
+          expect(parsed).toBeDefined();
+          expect(serializeRecord(parsed)).toBe(serializeRecord(record));
+          for (const [name, segment] of record.segments) {
+            if (!segment.values.size && !segment.flash.size) continue;
+            expect(parsed.segments.get(name)).toEqual(segment);
+          }
+        },
+      ),
+    );
+  });
+});
