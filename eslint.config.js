@@ -10,6 +10,7 @@ export default tseslint.config(
       'coverage/**',
       'test/consumers/**',
       'bench/node_modules/**',
+      'bench/dist/**',
     ],
   },
   ...tseslint.configs.recommended,

@@ -17,7 +17,7 @@ export { Session } from './nest/session.decorator.js';
 export { Segment } from './nest/segment.decorator.js';
 export { SkipCsrf, SKIP_CSRF } from './nest/skip-csrf.decorator.js';
 export { CsrfGuard, type CsrfRejectionReason } from './nest/csrf.guard.js';
-export { SessionInterceptor } from './nest/session.interceptor.js';
+export { SessionExceptionFilter } from './nest/session-exception.filter.js';
 export {
   SessionHealthIndicator,
   type SessionStoreHealth,

@@ -23,10 +23,7 @@ export interface ExpressResponseLike {
 export class ExpressExchange implements HttpExchange {
   private ownCookie: string | undefined;
 
-  constructor(
-    private readonly req: ExpressRequestLike,
-    private readonly response: () => ExpressResponseLike | undefined,
-  ) {}
+  constructor(private readonly req: ExpressRequestLike) {}
 
   get method(): string {
     return this.req.method;
@@ -46,7 +43,7 @@ export class ExpressExchange implements HttpExchange {
   }
 
   setCookie(_name: string, header: string): void {
-    const res = this.response() ?? this.req.res;
+    const res = this.req.res;
     if (!res || res.headersSent) return;
     const others = setCookieList(res.getHeader('set-cookie')).filter((c) => c !== this.ownCookie);
     res.setHeader('set-cookie', [...others, header]);

@@ -1,6 +1,6 @@
 import { failureResponseOf } from '../core/errors.js';
 import type { SessionLogger } from '../core/session-logger.js';
-import { existingSessionOf } from './request-session.js';
+import { bindResponse, existingSessionOf } from './request-session.js';
 
 type Done = (error: Error | null, payload?: unknown) => void;
 
@@ -13,33 +13,48 @@ export interface FastifyHookHost {
 }
 
 interface FastifyHookReply {
+  send(payload?: unknown): unknown;
   code(status: number): unknown;
   header(name: string, value: string): unknown;
   removeHeader(name: string): unknown;
 }
 
 /**
- * Commits a session that is still pending when Fastify sends the reply (a handler that called
- * `reply.redirect()` itself), before the headers go out. Synchronous for every other request.
+ * Commits a used session when Fastify sends the reply, before the headers go out, whatever sent
+ * it: a returned value, `@Redirect`, an exception filter, `reply.redirect()` in the handler.
+ * Synchronous for requests that did not use their session.
  */
 export function installFastifyCommitHook(fastify: FastifyHookHost, logger: SessionLogger): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const session = existingSessionOf(request);
     if (!session?.needsCommit()) return done(null, payload);
+    bindResponse(request, reply);
+    // While the commit runs, the reply is not yet "sent" for Fastify, so a second send (Nest
+    // answering a passthrough handler that already called reply.redirect()) would write twice.
+    // Sent synchronously, that second send would have been ignored: ignore it here too.
+    reply.send = ignoreSend;
+    const resume = (result: unknown) => {
+      delete (reply as Partial<FastifyHookReply>).send;
+      done(null, result);
+    };
     session.commit().then(
-      () => done(null, payload),
+      () => resume(payload),
       (error: unknown) => {
         const failure = failureResponseOf(error);
         if (!failure) {
           logger.warn(`Session not saved before the response: ${String(error)}`);
-          return done(null, payload);
+          return resume(payload);
         }
         reply.code(failure.statusCode);
         reply.removeHeader('location');
         reply.removeHeader('content-length');
         reply.header('content-type', 'application/json; charset=utf-8');
-        done(null, JSON.stringify(failure));
+        resume(JSON.stringify(failure));
       },
     );
   });
+}
+
+function ignoreSend(this: FastifyHookReply): FastifyHookReply {
+  return this;
 }

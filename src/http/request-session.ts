@@ -3,36 +3,40 @@ import type { HttpExchange } from '../core/http-exchange.js';
 import { SessionManager } from '../core/session-manager.js';
 import type { SessionRuntime } from '../core/session-runtime.js';
 import { holdEndUntilCommitted } from './response-hold.js';
-import {
-  ExpressExchange,
-  type ExpressRequestLike,
-  type ExpressResponseLike,
-} from './express-exchange.js';
+import { ExpressExchange, type ExpressRequestLike } from './express-exchange.js';
 import {
   FastifyExchange,
   type FastifyReplyLike,
   type FastifyRequestLike,
 } from './fastify-exchange.js';
 
-// Symbol-keyed slots on the framework's request object: request context without request scope.
+// Symbol-keyed slots: the runtime on the app's HTTP server instance, the session and the reply
+// on the request object. Request context without request scope, and nothing done per request
+// until something asks for the session.
 const RUNTIME = Symbol('nest-aura-session.runtime');
 const RESPONSE = Symbol('nest-aura-session.response');
 const MANAGER = Symbol('nest-aura-session.manager');
 
-interface SessionSlots {
+interface RuntimeSlot {
   [RUNTIME]?: SessionRuntime;
-  [RESPONSE]?: unknown;
-  [MANAGER]?: SessionManager;
 }
 
-/**
- * Records which app's session runtime and which response belong to `request`. Two property
- * writes: a request that never uses its session pays nothing more.
- */
-export function bindRequest(request: object, response: unknown, runtime: SessionRuntime): void {
-  const slots = request as SessionSlots;
-  slots[RUNTIME] = runtime;
-  slots[RESPONSE] = response;
+interface SessionSlots {
+  [RESPONSE]?: unknown;
+  [MANAGER]?: SessionManager;
+  /** Express: the application; Fastify: the (encapsulated) server instance. */
+  app?: RuntimeSlot;
+  server?: RuntimeSlot;
+}
+
+/** Makes `runtime` the session runtime of every request served by `httpInstance`. */
+export function attachRuntime(httpInstance: object, runtime: SessionRuntime): void {
+  (httpInstance as RuntimeSlot)[RUNTIME] = runtime;
+}
+
+/** Records the response of `request`, for frameworks whose request does not link to it (Fastify). */
+export function bindResponse(request: object, response: unknown): void {
+  (request as SessionSlots)[RESPONSE] = response;
 }
 
 /** The session of `request`, created on first use; the same object on every later call. */
@@ -40,18 +44,17 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   const slots = request as SessionSlots;
   const existing = slots[MANAGER];
   if (existing) return existing;
-  const boundRuntime = runtime ?? slots[RUNTIME];
-  if (!boundRuntime) {
+  const appRuntime = runtime ?? slots.app?.[RUNTIME] ?? slots.server?.[RUNTIME];
+  if (!appRuntime) {
     throw new Error(
       'No session for this request: import SessionModule.forRoot() (or forRootAsync()) in the app module',
     );
   }
-  const manager = new SessionManager(boundRuntime, exchangeFor(request));
+  const manager = new SessionManager(appRuntime, exchangeFor(request));
   slots[MANAGER] = manager;
   if (!isFastifyRequest(request)) {
-    const res = (slots[RESPONSE] ?? (request as ExpressRequestLike).res) as
-      ServerResponse | undefined;
-    if (res) holdEndUntilCommitted(res, manager, boundRuntime.logger);
+    const res = (request as ExpressRequestLike).res as ServerResponse | undefined;
+    if (res) holdEndUntilCommitted(res, manager, appRuntime.logger);
   }
   return manager;
 }
@@ -61,14 +64,14 @@ export function existingSessionOf(request: object): SessionManager | undefined {
   return (request as SessionSlots)[MANAGER];
 }
 
-// Fastify wraps Node's request in `raw`; Express extends Node's request itself.
-function isFastifyRequest(request: object): boolean {
-  return 'raw' in request && 'routeOptions' in request;
-}
-
 /** The request's own origin (`https://host:port`), as its framework reports it (trust proxy included). */
 export function originOf(request: object): string {
   return exchangeFor(request).origin();
+}
+
+// Fastify wraps Node's request in `raw`; Express extends Node's request itself.
+function isFastifyRequest(request: object): boolean {
+  return 'raw' in request && 'routeOptions' in request;
 }
 
 function exchangeFor(request: object): HttpExchange & { origin(): string } {
@@ -79,8 +82,5 @@ function exchangeFor(request: object): HttpExchange & { origin(): string } {
       () => slots[RESPONSE] as FastifyReplyLike | undefined,
     );
   }
-  return new ExpressExchange(
-    request as ExpressRequestLike,
-    () => slots[RESPONSE] as ExpressResponseLike | undefined,
-  );
+  return new ExpressExchange(request as ExpressRequestLike);
 }

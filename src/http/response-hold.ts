@@ -4,10 +4,10 @@ import type { SessionLogger } from '../core/session-logger.js';
 import type { SessionManager } from '../core/session-manager.js';
 
 /**
- * Holds `res.end()` until the session is committed, for handlers that send the response
- * themselves (`res.redirect()` with `@Res({ passthrough: true })`): the store write lands and
- * Set-Cookie goes out before the client can follow the redirect. Installed on Express responses
- * of requests that use their session; the interceptor's commit usually leaves nothing to do.
+ * Holds `res.end()` until the session is committed, so the store write lands and Set-Cookie goes
+ * out before the client sees the response, whatever sent it: a returned value, `@Redirect`, an
+ * exception filter, `res.redirect()` in the handler. Installed on the Express responses of
+ * requests that use their session, when they first do; other requests pay nothing.
  */
 export function holdEndUntilCommitted(
   res: ServerResponse,

@@ -8,9 +8,8 @@ import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedCsrfOptions } from '../core/session-options.js';
 import { SessionRuntime } from '../core/session-runtime.js';
-import { bindRequest, originOf, sessionOf } from '../http/request-session.js';
+import { bindResponse, originOf, sessionOf } from '../http/request-session.js';
 import { SKIP_CSRF } from './skip-csrf.decorator.js';
-import { toHttpError } from './session-http-error.js';
 
 /** Why the guard refused a request; the `reason` field of the 403 body. */
 export type CsrfRejectionReason =
@@ -66,14 +65,9 @@ export class CsrfGuard implements CanActivate {
     if (token === undefined || token === '') {
       reject('csrf_token_missing', 'CSRF token missing');
     }
-    bindRequest(request, context.switchToHttp().getResponse(), this.runtime);
+    bindResponse(request, context.switchToHttp().getResponse());
     const session = sessionOf(request, this.runtime);
-    let valid: boolean;
-    try {
-      valid = await session.isCsrfTokenValid(token);
-    } catch (error) {
-      throw toHttpError(error);
-    }
+    const valid = await session.isCsrfTokenValid(token);
     if (!valid) reject('csrf_token_invalid', 'CSRF token invalid');
     return true;
   }

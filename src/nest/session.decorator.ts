@@ -1,10 +1,13 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { SessionManager } from '../core/session-manager.js';
-import { sessionOf } from '../http/request-session.js';
+import { bindResponse, sessionOf } from '../http/request-session.js';
 
 /** The request's session, for code that has an execution context (decorators, guards). */
 export function sessionFromContext(context: ExecutionContext): SessionManager {
-  return sessionOf(context.switchToHttp().getRequest<object>());
+  const http = context.switchToHttp();
+  const request = http.getRequest<object>();
+  bindResponse(request, http.getResponse());
+  return sessionOf(request);
 }
 
 /**

@@ -25,9 +25,13 @@ export interface RedisServer {
 export function redisAvailable(suite: string): boolean {
   if (existsSync(REDIS_BIN)) return true;
   if (process.env.CI === 'true') {
-    throw new Error(`${suite}: ${REDIS_BIN} is missing and CI=true (apt-get install -y redis-server)`);
+    throw new Error(
+      `${suite}: ${REDIS_BIN} is missing and CI=true (apt-get install -y redis-server)`,
+    );
   }
-  console.warn(`\n*** SKIPPED: ${suite}: ${REDIS_BIN} not found (apt-get install -y redis-server) ***\n`);
+  console.warn(
+    `\n*** SKIPPED: ${suite}: ${REDIS_BIN} not found (apt-get install -y redis-server) ***\n`,
+  );
   return false;
 }
 
