@@ -43,7 +43,7 @@ export interface SegmentHost {
   /** Applies `change` to this request's session and remembers it for the commit. */
   change(change: SessionChange): void;
   /** Like {@link change}, but refused with `SessionTooLargeError` when it breaks `maxSize`. */
-  changeWithinLimit(change: SessionChange & { segment: string }): void;
+  changeWithinLimit(change: SessionChange & { segment: string; key: string; value: unknown }): void;
   /** Forgets this request's consumptions of `segment`'s flash values. */
   keepFlash(segment: string): void;
   /** Whether reading a flash value consumes it in this request (not for HEAD or OPTIONS). */

@@ -32,6 +32,9 @@ export class SessionManager implements SegmentHost {
   private cookieParams: CookieParams;
   private cookieParamsChanged = false;
   private committing: Promise<void> = Promise.resolve();
+  private storeKey: { id: string; key: string } | undefined;
+  /** At least the serialized size of `record`, in bytes. */
+  private sizeBound = 0;
   private failure: unknown;
 
   /** @internal Created per request by the module's HTTP glue. */
@@ -141,10 +144,10 @@ export class SessionManager implements SegmentHost {
    * the session is gone from the store meanwhile.
    */
   private async store(now: number): Promise<SessionRecord | undefined> {
-    const { store, config, commits } = this.runtime;
+    const { store, commits } = this.runtime;
     const isNew = this.storedId === undefined;
     const id = this.id!;
-    const lockKey = storeKeyFor(config.keyPrefix, this.storedId ?? id);
+    const lockKey = this.keyOf(this.storedId ?? id);
     const changes = this.changes;
     const committed = changes.length;
     const createdAt = this.record!.createdAt;
@@ -161,14 +164,17 @@ export class SessionManager implements SegmentHost {
       for (let i = 0; i < committed; i++) applyChange(base, changes[i]!);
       base.lastSeen = now;
       const text = serializeRecord(base);
-      this.assertWithinLimit(text, changes.slice(0, committed));
-      await store.set(storeKeyFor(config.keyPrefix, id), text, this.ttl(base, now));
+      this.sizeBound = this.assertWithinLimit(text, changes.slice(0, committed));
+      await store.set(this.keyOf(id), text, this.ttl(base, now));
       if (id !== this.storedId && !isNew) await store.delete(lockKey);
       return base;
     });
     // Changes made while the commit was under way stay pending for the next commit.
     this.changes = this.changes.slice(committed);
-    if (latest) for (const change of this.changes) applyChange(latest, change);
+    if (latest && this.changes.length) {
+      for (const change of this.changes) applyChange(latest, change);
+      this.sizeBound = Buffer.byteLength(serializeRecord(latest));
+    }
     return latest;
   }
 
@@ -176,12 +182,12 @@ export class SessionManager implements SegmentHost {
    * Writes that each fit can add up past `maxSize` once merged with a concurrent request's: the
    * merged record is checked too, and this request's changes are dropped if it is too large.
    */
-  private assertWithinLimit(text: string, changes: SessionChange[]): void {
+  private assertWithinLimit(text: string, changes: SessionChange[]): number {
     const size = Buffer.byteLength(text);
     const { maxSize } = this.runtime.config;
-    if (size <= maxSize) return;
+    if (size <= maxSize) return size;
     const growing = changes.findLast((c) => c.kind === 'set' || c.kind === 'setFlash');
-    if (!growing || !('segment' in growing)) return;
+    if (!growing || !('segment' in growing)) return size;
     this.changes = [];
     throw new SessionTooLargeError(growing.segment, size, maxSize);
   }
@@ -195,8 +201,8 @@ export class SessionManager implements SegmentHost {
   async destroy(): Promise<void> {
     const id = this.state === 'unknown' ? this.readCookieId() : this.storedId;
     if (id !== undefined) {
-      const { store, config, commits } = this.runtime;
-      const key = storeKeyFor(config.keyPrefix, id);
+      const { store, commits } = this.runtime;
+      const key = this.keyOf(id);
       await commits.run(key, () => store.delete(key));
     }
     this.forget();
@@ -288,21 +294,35 @@ export class SessionManager implements SegmentHost {
   }
 
   /** @internal */
-  changeWithinLimit(change: SessionChange & { segment: string; key: string }): void {
+  changeWithinLimit(
+    change: SessionChange & { segment: string; key: string; value: unknown },
+  ): void {
     const record = this.record!;
+    const { maxSize } = this.runtime.config;
+    // An upper bound of the serialized size spares serializing the whole session on every write;
+    // only a write that may break the limit pays for the exact measure.
+    const growth =
+      jsonBytes(change.segment) + jsonBytes(change.key) + jsonBytes(change.value) + ENTRY_OVERHEAD;
+    if (this.sizeBound + growth <= maxSize) {
+      applyChange(record, change);
+      this.sizeBound += growth;
+      this.changes.push(change);
+      return;
+    }
     const part = record.segments.get(change.segment)?.[change.kind === 'set' ? 'values' : 'flash'];
     const had = part?.has(change.key) ?? false;
     const previous = part?.get(change.key);
     applyChange(record, change);
     const size = Buffer.byteLength(serializeRecord(record));
-    if (size > this.runtime.config.maxSize) {
+    if (size > maxSize) {
       const target = record.segments.get(change.segment)![
         change.kind === 'set' ? 'values' : 'flash'
       ];
       if (had) target.set(change.key, previous);
       else target.delete(change.key);
-      throw new SessionTooLargeError(change.segment, size, this.runtime.config.maxSize);
+      throw new SessionTooLargeError(change.segment, size, maxSize);
     }
+    this.sizeBound = size;
     this.changes.push(change);
   }
 
@@ -320,7 +340,7 @@ export class SessionManager implements SegmentHost {
       this.state = 'absent';
       return;
     }
-    const key = storeKeyFor(this.runtime.config.keyPrefix, id);
+    const key = this.keyOf(id);
     let text: unknown;
     try {
       text = await this.runtime.store.get(key);
@@ -336,6 +356,7 @@ export class SessionManager implements SegmentHost {
     this.id = id;
     this.storedId = id;
     this.record = record;
+    this.sizeBound = Buffer.byteLength(text as string);
     // Attributes changed before the session was loaded still have to reach the browser.
     if (this.cookieParamsChanged) this.sendCookie = true;
   }
@@ -356,6 +377,7 @@ export class SessionManager implements SegmentHost {
     this.id = newSessionId(this.runtime.config.randval);
     this.storedId = undefined;
     this.record = newRecord(Date.now());
+    this.sizeBound = Buffer.byteLength(serializeRecord(this.record));
     this.changes = [];
     this.sendCookie = true;
   }
@@ -393,6 +415,14 @@ export class SessionManager implements SegmentHost {
     return Math.max(1, left);
   }
 
+  /** The store key of `id`, hashed once per id and request. */
+  private keyOf(id: string): string {
+    if (this.storeKey?.id !== id) {
+      this.storeKey = { id, key: storeKeyFor(this.runtime.config.keyPrefix, id) };
+    }
+    return this.storeKey.key;
+  }
+
   private readCookieId(): string | undefined {
     if (this.cookieId === null) {
       this.cookieId = readSessionId(this.exchange.cookieHeader(), this.runtime.config.cookieName);
@@ -412,4 +442,12 @@ export class SessionManager implements SegmentHost {
     this.sendCookie = false;
     this.expireCookie = false;
   }
+}
+
+// What one more key adds to a serialized session besides its JSON-encoded segment name, key and
+// value: the segment's `{"values":{},"flash":{}}` frame if it is new, separators and quotes.
+const ENTRY_OVERHEAD = 32;
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
 }

@@ -22,8 +22,10 @@ export const sessionRuntimeProvider: Provider = {
       });
     assertCache(cache);
     const logger = new Logger('SessionModule');
-    const store = new CacheManagerSessionStore(cache, config.storeTimeout);
-    return new SessionRuntime(config, store, logger, cache, options?.store === undefined);
+    const ownsCache = options?.store === undefined;
+    // The built-in memory store answers from this process and cannot hang: no timer for it.
+    const store = new CacheManagerSessionStore(cache, ownsCache ? undefined : config.storeTimeout);
+    return new SessionRuntime(config, store, logger, cache, ownsCache);
   },
 };
 

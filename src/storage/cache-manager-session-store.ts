@@ -13,16 +13,20 @@ import { withTimeout } from './with-timeout.js';
 export class CacheManagerSessionStore implements SessionStore {
   private readonly stores: WatchedKeyv[];
 
+  /**
+   * @param timeout the longest one call may take; `undefined` for a store that answers from
+   * this process's memory and cannot hang, which then pays for no timer.
+   */
   constructor(
     cache: Cache,
-    private readonly timeout: number,
+    private readonly timeout: number | undefined,
   ) {
     this.stores = cache.stores.map((keyv) => new WatchedKeyv(keyv));
   }
 
   async get(key: string): Promise<unknown> {
     for (const store of this.stores) {
-      const value = await withTimeout('get', store.read(key), this.timeout);
+      const value = await this.bounded('get', store.read(key));
       if (value !== undefined && value !== null) return value;
     }
     return undefined;
@@ -31,10 +35,9 @@ export class CacheManagerSessionStore implements SessionStore {
   async set(key: string, value: string, ttl: number): Promise<void> {
     await Promise.all(
       this.stores.map(async (store) => {
-        const ok = await withTimeout(
+        const ok = await this.bounded(
           'set',
           store.call((keyv) => keyv.set(key, value, ttl)),
-          this.timeout,
         );
         if (ok === false) throw new SessionStoreUnavailableError('set', 'the store refused it');
       }),
@@ -44,13 +47,16 @@ export class CacheManagerSessionStore implements SessionStore {
   async delete(key: string): Promise<void> {
     await Promise.all(
       this.stores.map((store) =>
-        withTimeout(
+        this.bounded(
           'delete',
           store.call((keyv) => keyv.delete(key)),
-          this.timeout,
         ),
       ),
     );
+  }
+
+  private bounded<T>(operation: string, work: Promise<T>): Promise<T> {
+    return this.timeout === undefined ? work : withTimeout(operation, work, this.timeout);
   }
 }
 
