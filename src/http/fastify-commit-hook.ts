@@ -32,9 +32,11 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
     // While the commit runs, the reply is not yet "sent" for Fastify, so a second send (Nest
     // answering a passthrough handler that already called reply.redirect()) would write twice.
     // Sent synchronously, that second send would have been ignored: ignore it here too.
+    const send = reply.send;
     reply.send = ignoreSend;
     const resume = (result: unknown) => {
-      delete (reply as Partial<FastifyHookReply>).send;
+      // Reassigned rather than deleted: `delete` would drop the reply object to a slow shape.
+      reply.send = send;
       done(null, result);
     };
     session.commit().then(
