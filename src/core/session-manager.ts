@@ -33,6 +33,8 @@ export class SessionManager implements SegmentHost {
   private cookieParamsChanged = false;
   private committing: Promise<void> = Promise.resolve();
   private storeKey: { id: string; key: string } | undefined;
+  /** The text last read from or written to the store for this session. */
+  private storedText: string | undefined;
   /** At least the serialized size of `record`, in bytes. */
   private sizeBound = 0;
   private failure: unknown;
@@ -156,17 +158,31 @@ export class SessionManager implements SegmentHost {
       if (isNew) {
         base = newRecord(createdAt);
       } else {
-        base = this.parse(await store.get(lockKey), lockKey);
-        // Gone since this request loaded it (destroyed, regenerated or expired elsewhere): a
-        // late commit must not bring it back.
-        if (!base || this.isExpired(base, now)) return undefined;
+        const latestText = await store.get(lockKey);
+        if (
+          latestText === this.storedText &&
+          this.changes.length === committed &&
+          this.keptFlash.size === 0
+        ) {
+          // Nobody wrote since this request read it: this request's copy, changes applied, is
+          // the merge, and parsing the same text again would only cost time. (Kept flash values
+          // are gone from the copy but not from the store, so keepFlash() takes the long way.)
+          base = this.record!;
+        } else {
+          base = this.parse(latestText, lockKey);
+          // Gone since this request loaded it (destroyed, regenerated or expired elsewhere): a
+          // late commit must not bring it back.
+          if (!base || this.isExpired(base, now)) return undefined;
+          for (let i = 0; i < committed; i++) applyChange(base, changes[i]!);
+        }
       }
-      for (let i = 0; i < committed; i++) applyChange(base, changes[i]!);
+      if (isNew) for (let i = 0; i < committed; i++) applyChange(base, changes[i]!);
       base.lastSeen = now;
       const text = serializeRecord(base);
       this.sizeBound = this.assertWithinLimit(text, changes.slice(0, committed));
       await store.set(this.keyOf(id), text, this.ttl(base, now));
       if (id !== this.storedId && !isNew) await store.delete(lockKey);
+      this.storedText = text;
       return base;
     });
     // Changes made while the commit was under way stay pending for the next commit.
@@ -356,7 +372,8 @@ export class SessionManager implements SegmentHost {
     this.id = id;
     this.storedId = id;
     this.record = record;
-    this.sizeBound = Buffer.byteLength(text as string);
+    this.storedText = text as string;
+    this.sizeBound = Buffer.byteLength(this.storedText);
     // Attributes changed before the session was loaded still have to reach the browser.
     if (this.cookieParamsChanged) this.sendCookie = true;
   }
@@ -377,6 +394,7 @@ export class SessionManager implements SegmentHost {
     this.id = newSessionId(this.runtime.config.randval);
     this.storedId = undefined;
     this.record = newRecord(Date.now());
+    this.storedText = undefined;
     this.sizeBound = Buffer.byteLength(serializeRecord(this.record));
     this.changes = [];
     this.sendCookie = true;
@@ -387,6 +405,7 @@ export class SessionManager implements SegmentHost {
     this.id = undefined;
     this.storedId = undefined;
     this.record = undefined;
+    this.storedText = undefined;
     this.changes = [];
     this.explicitStart = false;
     this.sendCookie = false;
