@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RandvalInterface } from './randval.js';
 
 // 32 bytes in base64url without padding is always 43 characters.
@@ -23,5 +23,5 @@ export function isWellFormedSessionId(value: string): boolean {
  * store (or a MONITOR on Redis) does not hand out live session cookies.
  */
 export function storeKeyFor(prefix: string, id: string): string {
-  return prefix + createHash('sha256').update(id).digest('base64url');
+  return prefix + hash('sha256', id, 'base64url');
 }

@@ -5,7 +5,7 @@ import { Keyv } from 'keyv';
 /** A cache-manager cache on Redis, configured as the README recommends. */
 export function redisCache(url: string): { cache: Cache; disconnect(): Promise<void> } {
   const store = new KeyvRedis(
-    { url, commandOptions: { timeout: 300 } } as ConstructorParameters<typeof KeyvRedis>[0],
+    { url, disableOfflineQueue: true },
     { throwOnErrors: true, connectionTimeout: 1000 },
   );
   const keyv = new Keyv({ store, namespace: 'sess', throwOnErrors: true });
