@@ -1,0 +1,38 @@
+import { THROUGHPUT_VARIANTS, type Variant } from '../apps/variants.js';
+
+/** How long and how hard the bench runs; each knob can be set from the environment. */
+export interface BenchConfig {
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+  rounds: number;
+  /** New sessions the memory check creates. */
+  sessions: number;
+  variants: readonly Variant[];
+  /** Directory for `--cpu-prof` profiles of the apps, or none. */
+  cpuProfileDir: string | undefined;
+}
+
+export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const only = env.BENCH_ONLY?.split(',').map((id) => id.trim());
+  return {
+    connections: count(env, 'BENCH_CONNECTIONS', 10),
+    // autocannon runs whole seconds: 2.5 would run 3.
+    seconds: count(env, 'BENCH_SECONDS', 2),
+    warmupSeconds: count(env, 'BENCH_WARMUP_SECONDS', 1),
+    rounds: count(env, 'BENCH_ROUNDS', 3),
+    sessions: count(env, 'BENCH_SESSIONS', 100_000),
+    variants: only ? THROUGHPUT_VARIANTS.filter((v) => only.includes(v.id)) : THROUGHPUT_VARIANTS,
+    cpuProfileDir: env.BENCH_CPU_PROF || undefined,
+  };
+}
+
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  }
+  return value;
+}

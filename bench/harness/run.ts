@@ -1,0 +1,123 @@
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, type } from 'node:os';
+import { MEMORY_VARIANTS } from '../apps/variants.js';
+import { AppProcess } from './app-process.js';
+import { readBenchConfig } from './bench-config.js';
+import { libraryVersion } from './library-version.js';
+import { runLoad } from './load.js';
+import { median } from './median.js';
+import { loadPlan, measure, type Target } from './measure.js';
+import { checkMemory, type MemoryCheck } from './memory-check.js';
+import { RedisServer } from './redis-server.js';
+import { renderReport, renderThroughputTable, type PathRow } from './report.js';
+import { PATH_ROUTES, PATH_VARIANT, ROUTES, type Sample } from './samples.js';
+import { createSessionCookies } from './session-cookies.js';
+import { medianRatio, summarize } from './summary.js';
+import { evaluateTargets } from './targets.js';
+
+const RESULTS = new URL('../../../RESULTS.md', import.meta.url);
+const PATH_DESCRIPTIONS: Record<string, string> = {
+  '/read': '`@Segment()` parameter',
+  '/read-session': '`@Session()` parameter, then `newSegment()`',
+  '/read-scoped': '`SessionManager` injected in a request-scoped controller',
+};
+
+const config = readBenchConfig();
+const started = performance.now();
+const loadBefore = loadavg()[0];
+const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
+const redis = await RedisServer.start();
+const apps: AppProcess[] = [];
+try {
+  const nodeFlags = config.cpuProfileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfileDir]
+    : [];
+  for (const variant of config.variants) {
+    apps.push(await AppProcess.start(variant, redis.url, nodeFlags));
+  }
+  // A round measures every target once, variants interleaved, so a slow phase of the machine hits
+  // all of them alike; every other round runs backwards, so no variant always follows another.
+  const targets: Target[] = [];
+  const pathTargets: Target[] = [];
+  for (const app of apps) {
+    const cookies = await createSessionCookies(app, config.connections);
+    for (const route of ROUTES) targets.push({ app, route, cookies });
+    if (app.variant.id !== PATH_VARIANT) continue;
+    for (const route of PATH_ROUTES) pathTargets.push({ app, route, cookies });
+  }
+  const roundOrder = [
+    ...ROUTES.flatMap((route) => targets.filter((t) => t.route === route)),
+    ...pathTargets,
+  ];
+  console.log(`${apps.length} apps listening, sessions created (${elapsed()})`);
+  // Round 1 must not pay for JIT compilation and first-time allocations.
+  for (const target of roundOrder) {
+    await runLoad(loadPlan(target, config, config.warmupSeconds));
+  }
+  console.log(`warmed up (${elapsed()})`);
+  const samples: Sample[] = [];
+  for (let round = 1; round <= config.rounds; round++) {
+    const order = round % 2 ? roundOrder : [...roundOrder].reverse();
+    for (const target of order) samples.push(await measure(target, round, config, redis));
+  }
+  await Promise.all(apps.map((app) => app.stop()));
+
+  const memory: MemoryCheck[] = [];
+  for (const variant of MEMORY_VARIANTS) {
+    memory.push(await checkMemory(variant, redis.url, config.sessions, config.connections));
+    console.log(`memory check of ${variant.id} done (${elapsed()})`);
+  }
+
+  const routeOrder = (route: string) => ROUTES.indexOf(route as (typeof ROUTES)[number]);
+  const rows = summarize(
+    samples.filter((s) => routeOrder(s.route) >= 0),
+    config.variants,
+  ).sort(
+    (a, b) =>
+      a.variant.adapter.localeCompare(b.variant.adapter) ||
+      routeOrder(a.route) - routeOrder(b.route),
+  );
+  const onPathApp = (route: string) => (s: Sample) =>
+    s.variant === PATH_VARIANT && s.route === route;
+  const paths: PathRow[] = pathTargets.length
+    ? ['/read', ...PATH_ROUTES].map((route) => {
+        const own = samples.filter(onPathApp(route));
+        return {
+          route,
+          how: PATH_DESCRIPTIONS[route],
+          rps: median(own.map((s) => s.load.rps)),
+          p99: median(own.map((s) => s.load.p99)),
+          cpuMicros: median(own.map((s) => s.cpuMicros)),
+          vsRead: medianRatio(samples, onPathApp(route), onPathApp('/read')),
+        };
+      })
+    : [];
+  const results = evaluateTargets(rows, memory);
+  const report = renderReport({
+    info: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
+      os: `${type()} ${release()}`,
+      library: libraryVersion(),
+      load: [loadBefore, loadavg()[0]],
+      config,
+      runtimeSeconds: (performance.now() - started) / 1000,
+    },
+    rows,
+    paths,
+    memory,
+    targets: results,
+  });
+  await writeFile(RESULTS, report);
+  console.log(`\n${renderThroughputTable(rows)}\n`);
+  for (const t of results) {
+    console.log(
+      `${t.met === undefined ? '—' : t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.measured}`,
+    );
+  }
+  console.log(`\nWrote ${RESULTS.pathname} (${elapsed()})`);
+} finally {
+  await Promise.all(apps.map((app) => app.stop()));
+  await redis.stop();
+}
