@@ -1,15 +1,10 @@
-import { HardeningController } from '../support/hardening-controller.js';
-import { storeKeyOf } from '../support/hardening-ids.js';
+import { storeKeyOf } from '../support/core-store.js';
 import { startSession } from '../support/hardening-scenarios.js';
-import { memoryStore, redisStore, type InspectableStore } from '../support/hardening-stores.js';
+import { appOnStore, storesFor, type InspectableStore } from '../support/hardening-stores.js';
 import { gate } from '../support/hardening-sync.js';
-import { redisAvailable } from '../support/redis-server.js';
-import { ADAPTERS, createTestApp, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
+import { ADAPTERS, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
 
-const stores: Array<[string, () => Promise<InspectableStore>]> = [
-  ['memory', async () => memoryStore()],
-];
-if (redisAvailable('late commits on Redis')) stores.push(['redis', redisStore]);
+const stores = storesFor('late commits');
 
 let gates = 0;
 
@@ -17,13 +12,9 @@ describe.each(ADAPTERS)('late commits (%s)', (adapter) => {
   describe.each(stores)('%s store', (_name, openStore) => {
     let store: InspectableStore;
     let t: TestApp;
-    beforeAll(async () => {
-      store = await openStore();
-      t = await createTestApp(adapter, { store: store.cache }, [HardeningController]);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await store?.close();
+    appOnStore(adapter, openStore, (openedStore, app) => {
+      store = openedStore;
+      t = app;
     });
 
     const holdsKeyOf = async (sid: string) =>

@@ -1,5 +1,5 @@
 import { HardeningController } from '../support/hardening-controller.js';
-import { storeKeyOf } from '../support/hardening-ids.js';
+import { storeKeyOf } from '../support/core-store.js';
 import { startSession } from '../support/hardening-scenarios.js';
 import { memoryStore, redisStore, type InspectableStore } from '../support/hardening-stores.js';
 import { redisAvailable, type RedisServer } from '../support/redis-server.js';

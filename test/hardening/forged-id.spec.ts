@@ -1,5 +1,6 @@
 import { HardeningController } from '../support/hardening-controller.js';
-import { forgedId, storeKeyOf } from '../support/hardening-ids.js';
+import { storeKeyOf } from '../support/core-store.js';
+import { forgedId } from '../support/hardening-ids.js';
 import { memoryStore } from '../support/hardening-stores.js';
 import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
 

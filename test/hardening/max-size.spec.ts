@@ -1,5 +1,5 @@
 import { barrier, HardeningController } from '../support/hardening-controller.js';
-import { storeKeyOf } from '../support/hardening-ids.js';
+import { storeKeyOf } from '../support/core-store.js';
 import { memoryStore } from '../support/hardening-stores.js';
 import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
 

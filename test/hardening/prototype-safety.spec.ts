@@ -1,16 +1,11 @@
-import { HardeningController } from '../support/hardening-controller.js';
 import { modelOnMemory } from '../support/hardening-manager.js';
 import { startSession } from '../support/hardening-scenarios.js';
-import { memoryStore, redisStore, type InspectableStore } from '../support/hardening-stores.js';
-import { redisAvailable } from '../support/redis-server.js';
-import { ADAPTERS, createTestApp, type TestApp } from '../support/test-app.js';
+import { appOnStore, storesFor } from '../support/hardening-stores.js';
+import { ADAPTERS, type TestApp } from '../support/test-app.js';
 
 const NAMES = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty'];
 
-const stores: Array<[string, () => Promise<InspectableStore>]> = [
-  ['memory', async () => memoryStore()],
-];
-if (redisAvailable('prototype safety on Redis')) stores.push(['redis', redisStore]);
+const stores = storesFor('prototype safety');
 
 /** JSON text of the value stored under `seg`/`key`: it carries its own `__proto__` key too. */
 function valueJson(seg: string, key: string): string {
@@ -27,16 +22,10 @@ function prototypeSnapshot() {
 
 describe.each(ADAPTERS)('prototype-like segment names and keys (%s)', (adapter) => {
   describe.each(stores)('%s store', (_name, openStore) => {
-    let store: InspectableStore;
     let t: TestApp;
     const before = prototypeSnapshot();
-    beforeAll(async () => {
-      store = await openStore();
-      t = await createTestApp(adapter, { store: store.cache }, [HardeningController]);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await store?.close();
+    appOnStore(adapter, openStore, (_store, app) => {
+      t = app;
     });
 
     it('are ordinary names: they round-trip through the store and pollute nothing', async () => {

@@ -1,26 +1,17 @@
-import { HardeningController } from '../support/hardening-controller.js';
-import { storeKeyOf } from '../support/hardening-ids.js';
+import { storeKeyOf } from '../support/core-store.js';
 import { startSession } from '../support/hardening-scenarios.js';
-import { memoryStore, redisStore, type InspectableStore } from '../support/hardening-stores.js';
-import { redisAvailable } from '../support/redis-server.js';
-import { ADAPTERS, createTestApp, type TestApp } from '../support/test-app.js';
+import { appOnStore, storesFor, type InspectableStore } from '../support/hardening-stores.js';
+import { ADAPTERS, type TestApp } from '../support/test-app.js';
 
-const stores: Array<[string, () => Promise<InspectableStore>]> = [
-  ['memory', async () => memoryStore()],
-];
-if (redisAvailable('store keys on Redis')) stores.push(['redis', redisStore]);
+const stores = storesFor('store keys');
 
 describe.each(ADAPTERS)('store keys at rest (%s)', (adapter) => {
   describe.each(stores)('%s store', (_name, openStore) => {
     let store: InspectableStore;
     let t: TestApp;
-    beforeAll(async () => {
-      store = await openStore();
-      t = await createTestApp(adapter, { store: store.cache }, [HardeningController]);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await store?.close();
+    appOnStore(adapter, openStore, (openedStore, app) => {
+      store = openedStore;
+      t = app;
     });
 
     it('holds a hash of each session id, never the id itself', async () => {

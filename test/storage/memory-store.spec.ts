@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SessionRuntime, type SessionModuleOptions } from '../../src/index.js';
-import { StorageController } from '../support/storage-controller.js';
+import { SessionRuntime } from '../../src/index.js';
+import { storageApps, valueFor } from '../support/storage-apps.js';
 import { memoryStoreSize } from '../support/storage-memory-size.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { ADAPTERS, sidOf, type TestApp } from '../support/test-app.js';
 
 const CAP = 300;
 const VISITORS = 1200;
@@ -24,21 +24,8 @@ async function manyVisitors(t: TestApp, count: number): Promise<string[]> {
   return sids;
 }
 
-async function valueFor(t: TestApp, sid: string): Promise<unknown> {
-  return (await t.http().get('/get').set('Cookie', `sid=${sid}`).expect(200)).body.value;
-}
-
 describe.each(ADAPTERS)('default memory store (%s)', (adapter) => {
-  const apps: TestApp[] = [];
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-  });
-
-  async function start(options: SessionModuleOptions): Promise<TestApp> {
-    const t = await createTestApp(adapter, options, [StorageController]);
-    apps.push(t);
-    return t;
-  }
+  const start = storageApps(adapter);
 
   it('with no store option, forgets the least recently used sessions past memoryStoreMaxSessions', async () => {
     const t = await start({ memoryStoreMaxSessions: CAP });

@@ -1,30 +1,11 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SessionModuleOptions } from '../../src/index.js';
+import { storeKeyOf } from '../support/core-store.js';
 import { countingCache } from '../support/counting-cache.js';
-import { StorageController } from '../support/storage-controller.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
-
-/** The store key of a session: keyPrefix + base64url(sha256(id)), per the storage design. */
-function storeKeyOf(sid: string, keyPrefix = 'sess:'): string {
-  return keyPrefix + createHash('sha256').update(sid).digest('base64url');
-}
+import { storageApps, valueFor } from '../support/storage-apps.js';
+import { ADAPTERS, sidOf } from '../support/test-app.js';
 
 describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
-  const apps: TestApp[] = [];
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-  });
-
-  async function start(options: SessionModuleOptions): Promise<TestApp> {
-    const t = await createTestApp(adapter, options, [StorageController]);
-    apps.push(t);
-    return t;
-  }
-
-  async function valueFor(t: TestApp, sid: string): Promise<unknown> {
-    return (await t.http().get('/get').set('Cookie', `sid=${sid}`).expect(200)).body.value;
-  }
+  const start = storageApps(adapter);
 
   it('forgets a session idle for idleTimeout, though the cookie and the stored record remain', async () => {
     const { cache, keyv } = countingCache();

@@ -1,7 +1,9 @@
 import type { Cache } from 'cache-manager';
 import { countingCache, type StoreCalls } from './counting-cache.js';
+import { HardeningController } from './hardening-controller.js';
 import { redisCache } from './redis-cache.js';
-import { startRedis, type RedisServer } from './redis-server.js';
+import { redisAvailable, startRedis, type RedisServer } from './redis-server.js';
+import { createTestApp, type AdapterName, type TestApp } from './test-app.js';
 
 /** A store a test app runs on, with a look at what the backend holds. */
 export interface InspectableStore {
@@ -54,4 +56,35 @@ export async function redisStore(): Promise<InspectableStore & { redis: RedisSer
 
 async function writeThroughKeyv(cache: Cache, key: string, value: unknown): Promise<void> {
   await cache.stores[0]!.set(key, value);
+}
+
+/** The stores a suite runs on: the counting memory store, and Redis when redis-server exists. */
+export function storesFor(suite: string): Array<[string, () => Promise<InspectableStore>]> {
+  const stores: Array<[string, () => Promise<InspectableStore>]> = [
+    ['memory', async () => memoryStore()],
+  ];
+  if (redisAvailable(`${suite} on Redis`)) stores.push(['redis', redisStore]);
+  return stores;
+}
+
+/**
+ * For the enclosing `describe`: a HardeningController app on a fresh store from `openStore`,
+ * handed to `ready` before the tests and closed with its store after them.
+ */
+export function appOnStore(
+  adapter: AdapterName,
+  openStore: () => Promise<InspectableStore>,
+  ready: (store: InspectableStore, app: TestApp) => void,
+): void {
+  let store: InspectableStore | undefined;
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    store = await openStore();
+    app = await createTestApp(adapter, { store: store.cache }, [HardeningController]);
+    ready(store, app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.close();
+  });
 }
