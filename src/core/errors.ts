@@ -9,6 +9,17 @@ export class SessionStoreUnavailableError extends Error {
   }
 }
 
+/**
+ * A write needs a session, but there is none and none can be started here: a WebSocket message
+ * cannot deliver a new session cookie, so its socket must carry a live session from the handshake.
+ */
+export class SessionUnavailableError extends Error {
+  constructor() {
+    super('No live session: this connection cannot start one (sign in over HTTP first)');
+    this.name = 'SessionUnavailableError';
+  }
+}
+
 /** A write would make the serialized session larger than `maxSize`. */
 export class SessionTooLargeError extends RangeError {
   constructor(

@@ -11,4 +11,9 @@ export interface HttpExchange {
    * same response and keeping every other cookie. Ignored once the headers are sent.
    */
   setCookie(name: string, header: string): void;
+  /**
+   * `false` where no cookie can reach the client (a WebSocket message): a write that would start
+   * a session then fails, since nobody could resume it.
+   */
+  readonly canStartSession?: boolean;
 }

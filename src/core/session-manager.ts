@@ -7,7 +7,7 @@ import { applyChange, type SessionChange } from './session-change.js';
 import { newSessionId, storeKeyFor } from './session-id.js';
 import { newRecord, parseRecord, serializeRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
-import { SessionTooLargeError } from './errors.js';
+import { SessionTooLargeError, SessionUnavailableError } from './errors.js';
 
 /**
  * The session of one request (Aura's `Manager`). Nothing touches the store until a segment is
@@ -390,6 +390,7 @@ export class SessionManager implements SegmentHost {
   }
 
   private createSession(): void {
+    if (this.exchange.canStartSession === false) throw new SessionUnavailableError();
     this.state = 'active';
     this.id = newSessionId(this.runtime.config.randval);
     this.storedId = undefined;
