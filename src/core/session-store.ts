@@ -1,15 +1,62 @@
+import type { SessionRecord } from './session-record.js';
+
+/** A live session as a store holds it: the decoded record and the version it was read at. */
+export interface StoredSession {
+  /**
+   * The decoded session. Shared, never mutated in place: whoever wants to change it builds a new
+   * record (copy on write), so a store may hand the same object to every request.
+   */
+  readonly record: SessionRecord;
+  /** Opaque compare-and-set token: what {@link SessionStore.commit} compares against. */
+  readonly version: unknown;
+}
+
 /**
- * The storage seam of the session model. Implementations throw
- * `SessionStoreUnavailableError` when the backend fails or is too slow; they never report a
- * failure as a missing key.
+ * What is stored under a key: a live session; `'moved'`, the short-lived marker `regenerateId()`
+ * leaves under the old id (a late request of the old id must not expire the new cookie);
+ * `'corrupt'`, bytes this library cannot decode (treated as no session); or nothing.
+ */
+export type StoreLookup = StoredSession | 'moved' | 'corrupt' | undefined;
+
+/** The outcome of a compare-and-set: the new version, or what is stored instead. */
+export type CommitOutcome =
+  | { readonly committed: true; readonly version: unknown }
+  | { readonly committed: false; readonly current: StoreLookup };
+
+/** A value now, or later: the built-in memory store answers synchronously and pays no promise. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * The storage seam of the session model. Every write is a compare-and-set, so concurrent
+ * requests replay their own changes onto what another request stored instead of overwriting it.
+ * Implementations throw `SessionStoreUnavailableError` when the backend fails or is too slow; they
+ * never report a failure as a missing key.
  */
 export interface SessionStore {
   /**
-   * What is stored under `key`, or `undefined` when there is none. Anything but the text this
-   * library wrote (say, bytes the store's serializer could not decode) is treated as corrupt.
+   * Whether {@link commit} is atomic across processes. When false, it is atomic only within this
+   * process, and two instances can still interleave their writes to one session.
    */
-  get(key: string): Promise<unknown>;
-  /** Stores `value` under `key` for `ttl` milliseconds. */
-  set(key: string, value: string, ttl: number): Promise<void>;
-  delete(key: string): Promise<void>;
+  readonly atomic: boolean;
+  /** Makes the store ready for the first request (connects a client); never rejects. */
+  connect?(): Promise<void>;
+  /** What is stored under `key`. */
+  load(key: string): MaybePromise<StoreLookup>;
+  /**
+   * Stores `record` under `key` for `ttl` milliseconds if what is stored still has version
+   * `expected` (`undefined`: only if nothing is stored). The store owns `record` afterwards.
+   */
+  commit(
+    key: string,
+    expected: unknown,
+    record: SessionRecord,
+    ttl: number,
+  ): MaybePromise<CommitOutcome>;
+  /**
+   * Atomically takes the session under `key` and leaves the `'moved'` marker there for `ttl`
+   * milliseconds; returns what was stored before.
+   */
+  move(key: string, ttl: number): MaybePromise<StoreLookup>;
+  /** Removes whatever is stored under `key`. */
+  delete(key: string): MaybePromise<void>;
 }
