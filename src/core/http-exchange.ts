@@ -11,6 +11,12 @@ export interface HttpExchange {
    * same response and keeping every other cookie. Ignored once the headers are sent.
    */
   setCookie(name: string, header: string): void;
+  /** A request header's first value, if any (used for `X-Forwarded-Proto`). */
+  requestHeader?(name: string): string | undefined;
+  /** A response header as set so far, if any; `undefined` where there is no HTTP response. */
+  responseHeader?(name: string): string | undefined;
+  /** Sets a response header; ignored once the headers are sent. */
+  setResponseHeader?(name: string, value: string): void;
   /**
    * `false` where no cookie can reach the client (a WebSocket message): a write that would start
    * a session then fails, since nobody could resume it.

@@ -41,6 +41,17 @@ export interface SessionModuleOptions {
   maxSize?: number;
   /** Size cap (number of sessions) of the default in-memory store. Default 100 000. */
   memoryStoreMaxSessions?: number;
+  /**
+   * Size cap of the default in-memory store in bytes of serialized sessions (the process uses
+   * about twice that). Default 134 217 728 (128 MiB).
+   */
+  memoryStoreMaxBytes?: number;
+  /**
+   * Keep sessions out of shared caches: a response that carries the session cookie gets
+   * `Cache-Control: private, no-store`, one whose handler read the session at least `private`
+   * (a `public` is replaced). Default `true`.
+   */
+  cacheControl?: boolean;
 }
 
 /** {@link CsrfOptions} with every default filled in. */
@@ -59,6 +70,8 @@ export interface SessionConfig {
   randval: RandvalInterface;
   maxSize: number;
   memoryStoreMaxSessions: number;
+  memoryStoreMaxBytes: number;
+  cacheControl: boolean;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -73,6 +86,8 @@ const KNOWN_OPTIONS = new Set([
   'randval',
   'maxSize',
   'memoryStoreMaxSessions',
+  'memoryStoreMaxBytes',
+  'cacheControl',
 ]);
 const KNOWN_CSRF_OPTIONS = new Set(['guard', 'field', 'header', 'methods', 'trustedOrigins']);
 const KNOWN_COOKIE_OPTIONS = new Set([
@@ -121,6 +136,18 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
   const { name: cookieName = 'sid', ...cookieParams } = cookieOptions;
   const cookie: CookieParams = { ...DEFAULT_COOKIE_PARAMS, ...withoutUndefined(cookieParams) };
   validateCookieParams(cookieName, cookie);
+  const maxSize = count('maxSize', options.maxSize, 64 * 1024);
+  const memoryStoreMaxBytes = count(
+    'memoryStoreMaxBytes',
+    options.memoryStoreMaxBytes,
+    128 * 1024 * 1024,
+  );
+  if (memoryStoreMaxBytes < maxSize) {
+    throw new SessionOptionsError(
+      'memoryStoreMaxBytes',
+      `must be at least maxSize (${maxSize}): the memory store must fit one full session`,
+    );
+  }
   return {
     keyPrefix,
     cookieName,
@@ -131,12 +158,14 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
     storeTimeout: duration('storeTimeout', options.storeTimeout, 2000),
     csrf: resolveCsrf(options.csrf),
     randval,
-    maxSize: count('maxSize', options.maxSize, 64 * 1024),
+    maxSize,
     memoryStoreMaxSessions: count(
       'memoryStoreMaxSessions',
       options.memoryStoreMaxSessions,
       100_000,
     ),
+    cacheControl: flag('cacheControl', options.cacheControl, true),
+    memoryStoreMaxBytes,
   };
 }
 
@@ -201,6 +230,12 @@ function duration(option: string, value: unknown, fallback: number, zeroOk = fal
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroOk && !value)) {
     throw new SessionOptionsError(option, 'must be a positive number of milliseconds');
   }
+  return value;
+}
+
+function flag(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new SessionOptionsError(option, 'must be a boolean');
   return value;
 }
 

@@ -33,6 +33,20 @@ export function newRecord(now: number): SessionRecord {
   return { createdAt: now, lastSeen: now, segments: new Map() };
 }
 
+/**
+ * A copy of `record` that can be changed without touching the original: its own segment maps,
+ * sharing the values (values are never mutated in place: they are copied on every set and get).
+ */
+export function copyRecord(record: SessionRecord): SessionRecord {
+  const segments = new Map<string, SegmentState>();
+  for (const [name, segment] of record.segments) {
+    segments.set(name, { values: new Map(segment.values), flash: new Map(segment.flash) });
+  }
+  const copy: SessionRecord = { createdAt: record.createdAt, lastSeen: record.lastSeen, segments };
+  if (record.csrf !== undefined) copy.csrf = record.csrf;
+  return copy;
+}
+
 /** The segment named `name`, created empty when missing. */
 export function segmentOf(record: SessionRecord, name: string): SegmentState {
   let segment = record.segments.get(name);

@@ -9,6 +9,8 @@ export interface StoredSession {
   readonly record: SessionRecord;
   /** Opaque compare-and-set token: what {@link SessionStore.commit} compares against. */
   readonly version: unknown;
+  /** At least the session's serialized size in bytes, for the `maxSize` budget of a request. */
+  readonly size: number;
 }
 
 /**
@@ -45,12 +47,16 @@ export interface SessionStore {
   /**
    * Stores `record` under `key` for `ttl` milliseconds if what is stored still has version
    * `expected` (`undefined`: only if nothing is stored). The store owns `record` afterwards.
+   *
+   * @param size - An upper bound of the session's serialized size in bytes, which the caller
+   *   already tracks: a store that bounds its memory counts it without serializing the record.
    */
   commit(
     key: string,
     expected: unknown,
     record: SessionRecord,
     ttl: number,
+    size: number,
   ): MaybePromise<CommitOutcome>;
   /**
    * Atomically takes the session under `key` and leaves the `'moved'` marker there for `ttl`

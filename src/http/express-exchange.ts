@@ -16,7 +16,7 @@ export interface ExpressRequestLike {
 export interface ExpressResponseLike {
   headersSent: boolean;
   getHeader(name: string): unknown;
-  setHeader(name: string, value: string[]): unknown;
+  setHeader(name: string, value: string | string[]): unknown;
 }
 
 /** {@link HttpExchange} on `@nestjs/platform-express`. */
@@ -40,6 +40,21 @@ export class ExpressExchange implements HttpExchange {
   origin(): string {
     // Express 5's req.host keeps the port and follows the app's trust-proxy setting.
     return `${this.req.protocol}://${this.req.host ?? this.req.headers.host ?? ''}`;
+  }
+
+  requestHeader(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  }
+
+  responseHeader(name: string): string | undefined {
+    const value = this.req.res?.getHeader(name);
+    return value === undefined ? undefined : String(value);
+  }
+
+  setResponseHeader(name: string, value: string): void {
+    const res = this.req.res;
+    if (res && !res.headersSent) res.setHeader(name, value);
   }
 
   setCookie(_name: string, header: string): void {

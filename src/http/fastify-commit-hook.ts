@@ -1,4 +1,5 @@
 import { failureResponseOf } from '../core/errors.js';
+import { coreOf } from '../core/session-manager.js';
 import type { SessionLogger } from '../core/session-logger.js';
 import { bindResponse, existingSessionOf } from './request-session.js';
 
@@ -27,8 +28,11 @@ interface FastifyHookReply {
 export function installFastifyCommitHook(fastify: FastifyHookHost, logger: SessionLogger): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const session = existingSessionOf(request);
-    if (!session?.needsCommit()) return done(null, payload);
+    if (!session) return done(null, payload);
     bindResponse(request, reply);
+    const core = coreOf(session);
+    core.beforeResponse();
+    if (!core.needsCommit()) return done(null, payload);
     // While the commit runs, the reply is not yet "sent" for Fastify, so a second send (Nest
     // answering a passthrough handler that already called reply.redirect()) would write twice.
     // Sent synchronously, that second send would have been ignored: ignore it here too.

@@ -17,7 +17,8 @@ export interface FastifyReplyLike {
   raw: ServerResponse;
   getHeaders(): Record<string, unknown>;
   removeHeader(name: string): unknown;
-  header(name: string, value: string[]): unknown;
+  header(name: string, value: string | string[]): unknown;
+  getHeader(name: string): unknown;
 }
 
 /** {@link HttpExchange} on `@nestjs/platform-fastify`. */
@@ -43,6 +44,22 @@ export class FastifyExchange implements HttpExchange {
 
   origin(): string {
     return `${this.req.protocol}://${this.req.host}`;
+  }
+
+  requestHeader(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  }
+
+  responseHeader(name: string): string | undefined {
+    const reply = this.reply();
+    const value = reply?.getHeader(name) ?? reply?.raw.getHeader(name);
+    return value === undefined ? undefined : String(value);
+  }
+
+  setResponseHeader(name: string, value: string): void {
+    const reply = this.reply();
+    if (reply && !reply.sent && !reply.raw.headersSent) reply.header(name, value);
   }
 
   setCookie(_name: string, header: string): void {

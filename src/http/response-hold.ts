@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { failureResponseOf } from '../core/errors.js';
 import type { SessionLogger } from '../core/session-logger.js';
-import type { SessionManager } from '../core/session-manager.js';
+import { coreOf, type SessionManager } from '../core/session-manager.js';
 
 /**
  * Holds `res.end()` until the session is committed, so the store write lands and Set-Cookie goes
@@ -15,8 +15,10 @@ export function holdEndUntilCommitted(
   logger: SessionLogger,
 ): void {
   const end = res.end;
+  const core = coreOf(session);
   res.end = function (this: ServerResponse, ...args: unknown[]) {
-    if (res.headersSent || !session.needsCommit()) {
+    if (!res.headersSent) core.beforeResponse();
+    if (res.headersSent || !core.needsCommit()) {
       return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
     }
     session.commit().then(

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { newRecord } from '../core/session-record.js';
 import { SessionRuntime } from '../core/session-runtime.js';
+import { settle } from '../core/store-call.js';
 
 /** What {@link SessionHealthIndicator.check} found. */
 export interface SessionStoreHealth {
@@ -13,7 +15,7 @@ export interface SessionStoreHealth {
 
 /**
  * Tells whether the session store answers, for a readiness probe or a `@nestjs/terminus`
- * custom indicator: writes, reads back and deletes a probe key, each bounded by `storeTimeout`.
+ * custom indicator: writes, reads back and deletes a probe session, all within `storeTimeout`.
  */
 @Injectable()
 export class SessionHealthIndicator {
@@ -23,11 +25,14 @@ export class SessionHealthIndicator {
     const { store, config } = this.runtime;
     const key = `${config.keyPrefix}health:${randomUUID()}`;
     const started = Date.now();
+    const deadline = started + config.storeTimeout;
     try {
-      await store.set(key, 'ok', config.storeTimeout * 2);
-      const value = await store.get(key);
-      await store.delete(key);
-      if (value !== 'ok') throw new Error('the probe value did not read back');
+      const probe = newRecord(started);
+      const ttl = config.storeTimeout * 2;
+      await settle(store.commit(key, undefined, probe, ttl, 0), 'commit', deadline);
+      const found = await settle(store.load(key), 'load', deadline);
+      await settle(store.delete(key), 'delete', deadline);
+      if (typeof found !== 'object') throw new Error('the probe session did not read back');
       return { status: 'up', responseTime: Date.now() - started };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

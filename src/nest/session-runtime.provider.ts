@@ -3,8 +3,8 @@ import type { Cache } from 'cache-manager';
 import { SessionOptionsError } from '../core/errors.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../core/session-options.js';
 import { SessionRuntime } from '../core/session-runtime.js';
-import { CacheManagerSessionStore } from '../storage/cache-manager-session-store.js';
-import { createDefaultMemoryCache } from '../storage/default-memory-cache.js';
+import { MemorySessionStore } from '../storage/memory-session-store.js';
+import { sessionStoreFor } from '../storage/session-store-for.js';
 import { SESSION_MODULE_OPTIONS } from './session-module-definition.js';
 
 /** Builds the app's {@link SessionRuntime} from the module options; bad options fail startup. */
@@ -13,19 +13,16 @@ export const sessionRuntimeProvider: Provider = {
   inject: [SESSION_MODULE_OPTIONS],
   useFactory: (options: SessionModuleOptions | undefined) => {
     const config = resolveSessionConfig(options ?? {});
-    const cache =
-      options?.store ??
-      createDefaultMemoryCache({
-        maxSessions: config.memoryStoreMaxSessions,
-        // Sweep expired sessions a few times per idle period, at most once a minute.
-        checkInterval: Math.min(60_000, Math.max(1_000, Math.floor(config.idleTimeout / 4))),
-      });
-    assertCache(cache);
     const logger = new Logger('SessionModule');
-    const ownsCache = options?.store === undefined;
-    // The built-in memory store answers from this process and cannot hang: no timer for it.
-    const store = new CacheManagerSessionStore(cache, ownsCache ? undefined : config.storeTimeout);
-    return new SessionRuntime(config, store, logger, cache, ownsCache);
+    if (options?.store === undefined) {
+      const store = new MemorySessionStore({
+        maxSessions: config.memoryStoreMaxSessions,
+        maxBytes: config.memoryStoreMaxBytes,
+      });
+      return new SessionRuntime(config, store, logger);
+    }
+    assertCache(options.store);
+    return new SessionRuntime(config, sessionStoreFor(options.store), logger);
   },
 };
 

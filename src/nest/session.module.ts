@@ -3,13 +3,13 @@ import {
   Scope,
   type CanActivate,
   type DynamicModule,
-  type OnModuleDestroy,
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, HttpAdapterHost, REQUEST } from '@nestjs/core';
 import { SessionManager } from '../core/session-manager.js';
 import { SessionRuntime } from '../core/session-runtime.js';
+import { withTimeout } from '../core/with-timeout.js';
 import { installFastifyCommitHook, type FastifyHookHost } from '../http/fastify-commit-hook.js';
 import { attachRuntime, sessionOf } from '../http/request-session.js';
 import { CsrfGuard } from './csrf.guard.js';
@@ -57,10 +57,7 @@ const globalCsrfGuardProvider: Provider = {
   ],
   exports: [SessionRuntime, SessionManager, CsrfGuard, SessionHealthIndicator],
 })
-export class SessionModule
-  extends ConfigurableSessionModule
-  implements OnModuleInit, OnModuleDestroy
-{
+export class SessionModule extends ConfigurableSessionModule implements OnModuleInit {
   constructor(
     private readonly runtime: SessionRuntime,
     private readonly adapterHost: HttpAdapterHost,
@@ -73,7 +70,12 @@ export class SessionModule
     return super.forRoot(options);
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    this.hookHttpServer();
+    await this.connectStore();
+  }
+
+  private hookHttpServer(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     const instance = adapter.getInstance<object>();
@@ -83,7 +85,18 @@ export class SessionModule
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.runtime.close();
+  /**
+   * Connects the store before the first request, so concurrent first requests never fail while
+   * a client is still connecting. A store that is down does not stop the app: its requests that
+   * need a session get 503 until it is back.
+   */
+  private async connectStore(): Promise<void> {
+    const { store, config, logger } = this.runtime;
+    if (!store.connect) return;
+    try {
+      await withTimeout('connect', store.connect(), config.storeTimeout);
+    } catch (error) {
+      logger.warn(`Session store not reachable at startup (${String(error)}); retrying on use`);
+    }
   }
 }

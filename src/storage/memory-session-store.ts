@@ -125,7 +125,8 @@ export class MemorySessionStore implements SessionStore {
     this.#maxBytes = positiveInteger('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES);
     this.#protectedMaxSessions = Math.floor(this.#maxSessions * PROTECTED_SHARE);
     this.#protectedMaxBytes = Math.floor(this.#maxBytes * PROTECTED_SHARE);
-    const now = options.now ?? Date.now;
+    // Read through the global on each call, so a clock the app fakes (tests) applies here too.
+    const now = options.now ?? (() => Date.now());
     if (typeof now !== 'function') {
       throw new TypeError('MemorySessionStore: now must be a function returning epoch ms');
     }

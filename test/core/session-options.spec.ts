@@ -23,6 +23,8 @@ describe('resolveSessionConfig', () => {
       randval: expect.any(Randval),
       maxSize: 65_536,
       memoryStoreMaxSessions: 100_000,
+      memoryStoreMaxBytes: 128 * 1024 * 1024,
+      cacheControl: true,
     });
     expect(resolveSessionConfig({})).toEqual(config);
   });

@@ -1,7 +1,7 @@
 import type { HttpExchange } from '../../src/core/http-exchange.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
 import { SessionManager, SessionRuntime } from '../../src/index.js';
-import { CacheManagerSessionStore } from '../../src/storage/cache-manager-session-store.js';
+import { KeyvSessionStore } from '../../src/storage/keyv-session-store.js';
 import { memoryStore } from './hardening-stores.js';
 
 /** A request as the session model sees it, with the Set-Cookie headers it was given. */
@@ -33,13 +33,9 @@ export class FakeExchange implements HttpExchange {
 export function modelOnMemory(options: SessionModuleOptions = {}) {
   const store = memoryStore();
   const config = resolveSessionConfig(options);
-  const runtime = new SessionRuntime(
-    config,
-    new CacheManagerSessionStore(store.cache, config.storeTimeout),
-    { warn: () => undefined },
-    store.cache,
-    false,
-  );
+  const runtime = new SessionRuntime(config, new KeyvSessionStore(store.cache), {
+    warn: () => undefined,
+  });
   return {
     store,
     request(cookie?: string, method = 'GET') {

@@ -1,4 +1,4 @@
-import { SessionStoreUnavailableError } from '../core/errors.js';
+import { SessionStoreUnavailableError } from './errors.js';
 
 /**
  * Settles like `work`, or rejects with {@link SessionStoreUnavailableError} after `ms`. A store

@@ -1,0 +1,114 @@
+import { SessionTooLargeError } from './errors.js';
+import { applyChange, type SessionChange } from './session-change.js';
+import { serializeRecord, type SessionRecord } from './session-record.js';
+
+/** A change that adds a value, and so can break the size limit. */
+export type GrowingChange = SessionChange & { segment: string; key: string; value: unknown };
+
+/**
+ * This request's changes since its last commit, replayed by the commit onto whatever is stored
+ * by then, and the request's bound on the session's serialized size for `maxSize`.
+ */
+export class ChangeLog {
+  private entries: SessionChange[] = [];
+  /** Segments whose flash values read in this request stay stored (`keepFlash()`). */
+  private readonly keptFlash = new Set<string>();
+  /** At least the serialized size of the session as this request sees it, in bytes. */
+  sizeBound = 0;
+
+  constructor(private readonly maxSize: number) {}
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** Whether a commit must replay onto the stored record: the request's copy lacks kept flash values. */
+  get keepsFlash(): boolean {
+    return this.keptFlash.size > 0;
+  }
+
+  /** Applies `change` to `record` and logs it; a consumption of kept flash is applied only. */
+  record(record: SessionRecord, change: SessionChange): void {
+    applyChange(record, change);
+    if (change.kind === 'consumeFlash' && this.keptFlash.has(change.segment)) return;
+    this.entries.push(change);
+  }
+
+  /**
+   * Like {@link record}, refused with `SessionTooLargeError` (and `record` left as it was) when
+   * the session would outgrow `maxSize`. An upper bound of the size spares serializing the whole
+   * session on every write; only a write that may break the limit pays for the exact measure.
+   */
+  recordWithinLimit(record: SessionRecord, change: GrowingChange): void {
+    const growth =
+      jsonBytes(change.segment) + jsonBytes(change.key) + jsonBytes(change.value) + ENTRY_OVERHEAD;
+    if (this.sizeBound + growth <= this.maxSize) {
+      this.record(record, change);
+      this.sizeBound += growth;
+      return;
+    }
+    const part = record.segments.get(change.segment)?.[change.kind === 'set' ? 'values' : 'flash'];
+    const had = part?.has(change.key) ?? false;
+    const previous = part?.get(change.key);
+    applyChange(record, change);
+    const size = Buffer.byteLength(serializeRecord(record));
+    if (size > this.maxSize) {
+      const target = record.segments.get(change.segment)![
+        change.kind === 'set' ? 'values' : 'flash'
+      ];
+      if (had) target.set(change.key, previous);
+      else target.delete(change.key);
+      throw new SessionTooLargeError(change.segment, size, this.maxSize);
+    }
+    this.sizeBound = size;
+    this.entries.push(change);
+  }
+
+  /** Forgets this request's consumptions of `segment`'s flash values, now and later. */
+  keepFlash(segment: string): void {
+    this.keptFlash.add(segment);
+    this.entries = this.entries.filter(
+      (c) => !(c.kind === 'consumeFlash' && c.segment === segment),
+    );
+  }
+
+  /** Hands the logged changes to a commit; changes made after it are logged for the next one. */
+  take(): SessionChange[] {
+    const taken = this.entries;
+    this.entries = [];
+    return taken;
+  }
+
+  /** Applies the logged changes, in order, to `record`. */
+  replayOnto(record: SessionRecord): void {
+    for (const change of this.entries) applyChange(record, change);
+  }
+
+  /** Forgets every change and flash kept, for a session that starts over with `size` bytes. */
+  reset(size: number): void {
+    this.entries = [];
+    this.keptFlash.clear();
+    this.sizeBound = size;
+  }
+
+  /**
+   * The exact size of `merged`, this request's `changes` replayed onto another request's state:
+   * writes that each fit can add up past `maxSize` once merged, and then this request's growing
+   * change is refused.
+   */
+  assertMergedWithinLimit(merged: SessionRecord, changes: SessionChange[]): number {
+    const size = Buffer.byteLength(serializeRecord(merged));
+    if (size <= this.maxSize) return size;
+    const growing = changes.findLast((c) => c.kind === 'set' || c.kind === 'setFlash');
+    if (!growing || !('segment' in growing)) return size;
+    throw new SessionTooLargeError(growing.segment, size, this.maxSize);
+  }
+}
+
+// What one more key adds to a serialized session besides its JSON-encoded segment name, key and
+// value: the segment's `{"values":{},"flash":{}}` frame if it is new, separators and quotes.
+const ENTRY_OVERHEAD = 32;
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}

@@ -1,0 +1,101 @@
+import { SessionStoreUnavailableError } from './errors.js';
+import type { ChangeLog } from './change-log.js';
+import { applyChange, type SessionChange } from './session-change.js';
+import { isExpired, ttlOf } from './session-expiry.js';
+import { copyRecord, type SessionRecord } from './session-record.js';
+import type { SessionRuntime } from './session-runtime.js';
+import type { StoreLookup, StoredSession } from './session-store.js';
+import { settle } from './store-call.js';
+
+/** How long the marker a `regenerateId()` leaves under the old id outlives it. */
+export const MOVED_TTL = 60_000;
+
+/** What became of a commit: stored, or the session is gone (destroyed, expired) or moved away. */
+export type CommitResult =
+  { outcome: 'stored'; stored: StoredSession } | { outcome: 'gone' | 'moved' };
+
+/** What one commit works with. */
+export interface CommitInput {
+  runtime: SessionRuntime;
+  now: number;
+  /** What the request read or last wrote; `undefined` for a session new in this request. */
+  base: StoredSession | undefined;
+  /** The store key `base` lives under. */
+  baseKey: string | undefined;
+  /** The key to write: the new id's after `regenerateId()`. */
+  key: string;
+  /** Whether the session moves from `baseKey` to `key` (`regenerateId()`). */
+  moving: boolean;
+  /** The request's own copy with `changes` applied, when it may be written as it is. */
+  candidate: SessionRecord | undefined;
+  /** The record of a new session. */
+  fresh: SessionRecord | undefined;
+  changes: SessionChange[];
+  log: ChangeLog;
+}
+
+/**
+ * Writes the request's changes with compare-and-set: the request's own copy when nobody wrote
+ * since it read the session, else its changes replayed onto what is stored now, until a write
+ * lands or the session turns out gone. The session is never written back once destroyed,
+ * expired or moved: a compare-and-set against a missing key fails.
+ */
+export async function commitChanges(input: CommitInput): Promise<CommitResult> {
+  const { runtime, now, log, changes } = input;
+  const { store, config } = runtime;
+  const deadline = now + config.storeTimeout;
+  let expected: unknown;
+  let record: SessionRecord;
+  let size = log.sizeBound;
+  if (input.base === undefined) {
+    record = input.fresh!;
+  } else {
+    let current: StoredSession = input.base;
+    if (input.moving) {
+      const taken = live(await settle(store.move(input.baseKey!, MOVED_TTL), 'move', deadline));
+      if (typeof taken === 'string') return { outcome: taken };
+      current = taken;
+    } else {
+      expected = current.version;
+    }
+    if (current.version === input.base.version) {
+      record = input.candidate ?? replayed(current.record, changes);
+    } else {
+      record = replayed(current.record, changes);
+      size = log.assertMergedWithinLimit(record, changes);
+    }
+  }
+  for (;;) {
+    record.lastSeen = now;
+    const ttl = ttlOf(config, record, now);
+    const outcome = await settle(
+      store.commit(input.key, expected, record, ttl, size),
+      'commit',
+      deadline,
+    );
+    if (outcome.committed)
+      return { outcome: 'stored', stored: { record, version: outcome.version, size } };
+    // A fresh key (new session, new id) that is taken: ids are random, so it never happens.
+    if (expected === undefined) return { outcome: 'gone' };
+    const current = live(outcome.current);
+    if (typeof current === 'string') return { outcome: current };
+    if (Date.now() >= deadline) {
+      throw new SessionStoreUnavailableError('commit', new Error('too many concurrent writes'));
+    }
+    expected = current.version;
+    record = replayed(current.record, changes);
+    size = log.assertMergedWithinLimit(record, changes);
+  }
+
+  function live(found: StoreLookup): StoredSession | 'gone' | 'moved' {
+    if (found === 'moved') return 'moved';
+    if (typeof found !== 'object' || isExpired(config, found.record, now)) return 'gone';
+    return found;
+  }
+}
+
+function replayed(record: SessionRecord, changes: SessionChange[]): SessionRecord {
+  const copy = copyRecord(record);
+  for (const change of changes) applyChange(copy, change);
+  return copy;
+}

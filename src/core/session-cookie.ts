@@ -1,0 +1,100 @@
+import { expiredCookieHeader, sessionCookieHeader } from './cookie.js';
+import { validateCookieParams, type CookieParams } from './cookie-params.js';
+import type { HttpExchange } from './http-exchange.js';
+import type { SessionRuntime } from './session-runtime.js';
+
+/**
+ * The session cookie of one response: its attributes, whether it must be sent or expired, and
+ * the cache headers that keep a response carrying it (or showing the session) out of shared
+ * caches.
+ */
+export class SessionCookie {
+  private params: CookieParams;
+  /** Attributes were changed by the handler, so the cookie goes out again once there is a session. */
+  paramsChanged = false;
+  send = false;
+  expire = false;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly exchange: HttpExchange,
+  ) {
+    this.params = runtime.config.cookie;
+  }
+
+  get name(): string {
+    return this.runtime.config.cookieName;
+  }
+
+  getParams(): CookieParams {
+    return { ...this.params };
+  }
+
+  /** Checks `params` now, naming the attribute, so a bad value never reaches a header or a log. */
+  setParams(params: Partial<CookieParams>): void {
+    const merged = { ...this.params, ...params };
+    validateCookieParams(this.name, merged, 'setCookieParams');
+    this.params = merged;
+    this.paramsChanged = true;
+  }
+
+  /** Whether the cookie outlives the browser session, so every commit re-sends its Max-Age. */
+  get persistent(): boolean {
+    return this.params.maxAge !== undefined;
+  }
+
+  /** Puts the pending Set-Cookie on the response: `id`'s cookie, or the expiring one. */
+  flush(id: string | undefined): void {
+    if (this.send && id !== undefined) {
+      this.exchange.setCookie(
+        this.name,
+        sessionCookieHeader(this.name, id, this.params, this.secure()),
+      );
+      this.markPrivate(true);
+    } else if (this.expire) {
+      this.exchange.setCookie(
+        this.name,
+        expiredCookieHeader(this.name, this.params, this.secure()),
+      );
+      this.markPrivate(true);
+    }
+    this.send = false;
+    this.expire = false;
+  }
+
+  /**
+   * Marks the response private: `private, no-store` when it carries the cookie, at least `private`
+   * (replacing `public`) when its handler read the session. Off with `cacheControl: false`.
+   */
+  markPrivate(carriesCookie: boolean): void {
+    const { exchange } = this;
+    if (!this.runtime.config.cacheControl || !exchange.setResponseHeader) return;
+    const current = exchange.responseHeader?.('cache-control');
+    exchange.setResponseHeader('cache-control', privateCacheControl(current, carriesCookie));
+  }
+
+  private secure(): boolean {
+    if (this.params.secure !== 'auto') return this.params.secure;
+    const secure = this.exchange.isSecure();
+    if (
+      !secure &&
+      this.exchange.requestHeader?.('x-forwarded-proto')?.trim().toLowerCase() === 'https'
+    ) {
+      this.runtime.warnOnce(
+        'A request arrived with X-Forwarded-Proto: https but the app sees plain HTTP, so the ' +
+          "session cookie goes out without Secure: set the adapter's trust proxy setting (or cookie.secure: true)",
+      );
+    }
+    return secure;
+  }
+}
+
+function privateCacheControl(current: string | undefined, carriesCookie: boolean): string {
+  if (carriesCookie) return 'private, no-store';
+  const directives = (current ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d !== '' && d.toLowerCase() !== 'public');
+  if (!directives.some((d) => /^(private|no-store)$/i.test(d))) directives.unshift('private');
+  return directives.join(', ');
+}

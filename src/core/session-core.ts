@@ -1,0 +1,354 @@
+import { readSessionId } from './cookie.js';
+import { decodeCsrfSecret, newCsrfSecret } from './csrf-token.js';
+import { ChangeLog, type GrowingChange } from './change-log.js';
+import { SessionUnavailableError } from './errors.js';
+import type { HttpExchange } from './http-exchange.js';
+import { commitChanges, type CommitResult } from './session-commit.js';
+import type { SessionChange } from './session-change.js';
+import { SessionCookie } from './session-cookie.js';
+import { isExpired, needsTouch } from './session-expiry.js';
+import { newSessionId, storeKeyFor } from './session-id.js';
+import { copyRecord, newRecord, serializeRecord, type SessionRecord } from './session-record.js';
+import type { SessionRuntime } from './session-runtime.js';
+import type { StoredSession } from './session-store.js';
+import { settle } from './store-call.js';
+import type { SegmentHost } from './segment.js';
+
+/**
+ * The state of one request's session behind the public `SessionManager`: lazy loading, the
+ * request's copy of the record (copy on write: the stored record is shared and never changed),
+ * its change log, and the commit that replays the log onto what is stored by then.
+ */
+export class SessionCore implements SegmentHost {
+  private cookieId: string | undefined | null = null;
+  private state: 'unknown' | 'absent' | 'active' = 'unknown';
+  private loading: Promise<void> | undefined;
+  /** The session id; after `regenerateId()` the new one. */
+  private id: string | undefined;
+  /** What the store held (or was given) the last time this request read or wrote it. */
+  private base: StoredSession | undefined;
+  /** The id `base` is stored under; differs from `id` after `regenerateId()`. */
+  private baseId: string | undefined;
+  /** This request's own copy of the record, once it changed something. */
+  private working: SessionRecord | undefined;
+  /** The record a commit under way is writing: what the request sees until it lands. */
+  private inflight: SessionRecord | undefined;
+  private readonly log: ChangeLog;
+  readonly cookie: SessionCookie;
+  private explicitStart = false;
+  private committing: Promise<void> = Promise.resolve();
+  private storeKey: { id: string; key: string } | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly exchange: HttpExchange,
+  ) {
+    this.log = new ChangeLog(runtime.config.maxSize);
+    this.cookie = new SessionCookie(runtime, exchange);
+  }
+
+  get randval(): SessionRuntime['config']['randval'] {
+    return this.runtime.config.randval;
+  }
+
+  get consumesFlash(): boolean {
+    return this.exchange.method !== 'HEAD' && this.exchange.method !== 'OPTIONS';
+  }
+
+  isResumable(): boolean {
+    return this.readCookieId() !== undefined;
+  }
+
+  isStarted(): boolean {
+    return this.state === 'active';
+  }
+
+  getId(): string | undefined {
+    return this.state === 'active' ? this.id : undefined;
+  }
+
+  /** Whether the handler looked at the session (loaded it or started one). */
+  get used(): boolean {
+    return this.state !== 'unknown';
+  }
+
+  async start(): Promise<void> {
+    if (await this.resume()) return;
+    this.createSession();
+    this.explicitStart = true;
+  }
+
+  async resume(): Promise<boolean> {
+    if (this.state === 'unknown') await (this.loading ??= this.load());
+    return this.state === 'active';
+  }
+
+  async sessionForRead(): Promise<SessionRecord | undefined> {
+    return (await this.resume()) ? this.view() : undefined;
+  }
+
+  async sessionForWrite(): Promise<SessionRecord> {
+    if (!(await this.resume())) this.createSession();
+    return this.view();
+  }
+
+  change(change: SessionChange): void {
+    if (this.state !== 'active') return;
+    this.log.record(this.writable(), change);
+  }
+
+  changeWithinLimit(change: GrowingChange): void {
+    if (this.state !== 'active' || this.isNoOp(change)) return;
+    this.log.recordWithinLimit(this.writable(), change);
+  }
+
+  keepFlash(segment: string): void {
+    this.log.keepFlash(segment);
+  }
+
+  async clear(): Promise<void> {
+    if (!(await this.resume())) return;
+    const hasData = [...this.view().segments.values()].some((s) => s.values.size || s.flash.size);
+    if (hasData) this.change({ kind: 'clearAll' });
+  }
+
+  async destroy(): Promise<void> {
+    const id = this.state === 'unknown' ? this.readCookieId() : this.baseId;
+    if (id !== undefined) {
+      const deadline = Date.now() + this.runtime.config.storeTimeout;
+      await settle(this.runtime.store.delete(this.keyOf(id)), 'delete', deadline);
+    }
+    const hadCookie = this.readCookieId() !== undefined;
+    this.forget();
+    // A session that only ever lived in this request has no cookie in the browser to expire.
+    this.cookie.expire = hadCookie;
+  }
+
+  async regenerateId(): Promise<void> {
+    if (!(await this.resume())) {
+      this.createSession();
+      this.explicitStart = true;
+    }
+    this.id = newSessionId(this.runtime.config.randval);
+    this.cookie.send = true;
+    if (this.view().csrf !== undefined) this.regenerateCsrfSecret();
+  }
+
+  /** The CSRF secret, created (and a session started) when there is none yet. */
+  async csrfSecret(): Promise<Buffer> {
+    const record = await this.sessionForWrite();
+    const secret = decodeCsrfSecret(record.csrf);
+    if (secret) return secret;
+    this.regenerateCsrfSecret();
+    return decodeCsrfSecret(this.view().csrf)!;
+  }
+
+  /** The current CSRF secret, if the session has one; never loads or starts a session. */
+  currentCsrfSecret(): Buffer | undefined {
+    return this.state === 'active' ? decodeCsrfSecret(this.view().csrf) : undefined;
+  }
+
+  regenerateCsrfSecret(): void {
+    const secret = newCsrfSecret(this.runtime.config.randval).toString('base64url');
+    this.change({ kind: 'csrf', secret });
+  }
+
+  /** Notes new cookie attributes; the cookie goes out again with them once there is a session. */
+  cookieParamsChanged(): void {
+    if (this.state === 'active') this.cookie.send = true;
+  }
+
+  /**
+   * Whether a {@link commit} has something to store or a cookie to send; synchronous, so a
+   * response hook can tell without a store call whether it must hold the response.
+   */
+  needsCommit(): boolean {
+    if (this.failure) return false;
+    if (this.state !== 'active') return this.cookie.expire;
+    return this.cookie.send || this.cookie.expire || this.hasWork(Date.now());
+  }
+
+  /** Sets the cache headers of a response whose handler used the session but commits nothing. */
+  beforeResponse(): void {
+    if (this.state !== 'unknown' && !this.failure) this.cookie.markPrivate(false);
+  }
+
+  commit(): Promise<void> {
+    // One commit at a time per request: a handler's own commit() and the response hook may both ask.
+    const next = this.committing.then(() => this.commitNow());
+    this.committing = next.catch(() => undefined);
+    return next;
+  }
+
+  private hasWork(now: number): boolean {
+    if (this.baseId === undefined) return this.explicitStart || this.log.length > 0;
+    return (
+      this.log.length > 0 ||
+      this.id !== this.baseId ||
+      needsTouch(this.runtime.config, this.base!.record, now)
+    );
+  }
+
+  private async commitNow(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.state !== 'active') return this.cookie.flush(undefined);
+    const now = Date.now();
+    if (!this.hasWork(now)) {
+      // A new session that nothing was written to is not stored, so its cookie is not sent.
+      if (this.baseId === undefined) this.cookie.send = false;
+      return this.cookie.flush(this.id);
+    }
+    let result: CommitResult;
+    const keepsFlash = this.log.keepsFlash;
+    const changes = this.log.take();
+    const mine = this.working;
+    this.inflight = this.view();
+    this.working = undefined;
+    try {
+      result = await commitChanges({
+        runtime: this.runtime,
+        now,
+        base: this.base,
+        baseKey: this.baseId === undefined ? undefined : this.keyOf(this.baseId),
+        key: this.keyOf(this.id!),
+        moving: this.baseId !== undefined && this.id !== this.baseId,
+        // The request's copy is the merge when nobody wrote since it was read; kept flash values
+        // are gone from it but not from the store, so keepFlash() replays onto the stored record.
+        candidate: keepsFlash ? undefined : mine,
+        fresh: this.baseId === undefined ? this.inflight : undefined,
+        changes,
+        log: this.log,
+      });
+    } catch (error) {
+      // Remembered, so a second commit in this request fails at once instead of waiting again.
+      this.failure = error;
+      throw error;
+    } finally {
+      this.inflight = undefined;
+    }
+    if (result.outcome !== 'stored') {
+      this.forget();
+      // The old id of a regenerated session: a sibling of the request that moved it, finishing
+      // late. Its browser already holds the new cookie, which an expiring one would delete.
+      this.cookie.expire = result.outcome === 'gone';
+      return this.cookie.flush(undefined);
+    }
+    this.base = result.stored;
+    this.baseId = this.id;
+    this.explicitStart = false;
+    // Changes made while the commit was under way apply to the new state for the next commit.
+    if (this.working) {
+      this.working = copyRecord(result.stored.record);
+      this.log.replayOnto(this.working);
+    }
+    this.log.sizeBound = Math.max(this.log.sizeBound, result.stored.size);
+    if (this.cookie.persistent) this.cookie.send = true;
+    this.cookie.flush(this.id);
+  }
+
+  private async load(): Promise<void> {
+    const id = this.readCookieId();
+    if (id === undefined) {
+      this.state = 'absent';
+      return;
+    }
+    const key = this.keyOf(id);
+    let found;
+    try {
+      found = await settle(
+        this.runtime.store.load(key),
+        'load',
+        Date.now() + this.runtime.config.storeTimeout,
+      );
+    } finally {
+      this.loading = undefined;
+    }
+    if (found === 'corrupt') {
+      this.runtime.logger.warn(
+        `Corrupt session data under store key ${key}: treated as no session`,
+      );
+    }
+    if (typeof found !== 'object' || isExpired(this.runtime.config, found.record, Date.now())) {
+      this.state = 'absent';
+      return;
+    }
+    this.state = 'active';
+    this.id = id;
+    this.baseId = id;
+    this.base = found;
+    this.log.reset(found.size);
+    // Attributes changed before the session was loaded still have to reach the browser.
+    if (this.cookie.paramsChanged) this.cookie.send = true;
+  }
+
+  private createSession(): void {
+    if (this.exchange.canStartSession === false) throw new SessionUnavailableError();
+    this.state = 'active';
+    this.id = newSessionId(this.runtime.config.randval);
+    this.base = undefined;
+    this.baseId = undefined;
+    this.working = newRecord(Date.now());
+    this.log.reset(Buffer.byteLength(serializeRecord(this.working)));
+    this.cookie.send = true;
+  }
+
+  private forget(): void {
+    this.state = 'absent';
+    this.id = undefined;
+    this.base = undefined;
+    this.baseId = undefined;
+    this.working = undefined;
+    this.log.reset(0);
+    this.explicitStart = false;
+    this.cookie.send = false;
+  }
+
+  /** The session as this request sees it. */
+  private view(): SessionRecord {
+    return this.working ?? this.inflight ?? this.base!.record;
+  }
+
+  private writable(): SessionRecord {
+    return (this.working ??= copyRecord(this.inflight ?? this.base!.record));
+  }
+
+  /** Setting a value equal to the one there changes nothing, and so writes nothing. */
+  private isNoOp(change: GrowingChange): boolean {
+    const part = this.view().segments.get(change.segment)?.[
+      change.kind === 'set' ? 'values' : 'flash'
+    ];
+    return (
+      part !== undefined && part.has(change.key) && jsonEqual(part.get(change.key), change.value)
+    );
+  }
+
+  /** The store key of `id`, hashed once per id and request. */
+  private keyOf(id: string): string {
+    if (this.storeKey?.id !== id) {
+      this.storeKey = { id, key: storeKeyFor(this.runtime.config.keyPrefix, id) };
+    }
+    return this.storeKey.key;
+  }
+
+  private readCookieId(): string | undefined {
+    if (this.cookieId === null) {
+      this.cookieId = readSessionId(this.exchange.cookieHeader(), this.runtime.config.cookieName);
+    }
+    return this.cookieId;
+  }
+}
+
+/** Equality of two JSON values (both were checked to be JSON when they were set). */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  if (keysA.length !== Object.keys(b).length) return false;
+  return keysA.every(
+    (k) =>
+      Object.hasOwn(b, k) &&
+      jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}

@@ -1,0 +1,16 @@
+import type { MaybePromise } from './session-store.js';
+import { withTimeout } from './with-timeout.js';
+
+/**
+ * The result of a store call, bounded by `deadline` (epoch ms): the request's whole wait for the
+ * store, however many calls (and retries) it makes, stays within `storeTimeout`. A store that
+ * answers synchronously (the built-in memory store) pays for no timer and no promise.
+ */
+export function settle<T>(
+  result: MaybePromise<T>,
+  operation: string,
+  deadline: number,
+): MaybePromise<T> {
+  if (!(result instanceof Promise)) return result;
+  return withTimeout(operation, result, Math.max(1, deadline - Date.now()));
+}

@@ -1,0 +1,50 @@
+import type { Keyv } from 'keyv';
+import { SessionStoreUnavailableError } from '../core/errors.js';
+
+/**
+ * A Keyv whose `error` events during a call make that call fail. Keyv reports some failures
+ * only as events (its `set` resolves `false`, a store built without `throwOnErrors` swallows), and
+ * a failure must never read as "no session".
+ */
+export class WatchedKeyv {
+  private errors = 0;
+  private lastError: unknown;
+
+  constructor(readonly keyv: Keyv) {
+    // The listener also keeps an `error` event from crashing the process as unhandled.
+    keyv.on('error', (error: unknown) => {
+      this.errors++;
+      this.lastError = error;
+    });
+  }
+
+  /**
+   * Reads `key`. Bytes Keyv cannot deserialize throw a SyntaxError without an `error` event:
+   * that is corrupt data, not an outage, and comes back as `undefined` with `corrupt` set, for
+   * the session model to reject (a 503 would lock the user out until the cookie is cleared).
+   */
+  async read(key: string): Promise<{ value: unknown; corrupt: boolean }> {
+    const before = this.errors;
+    try {
+      return { value: await this.call((keyv) => keyv.get(key)), corrupt: false };
+    } catch (error) {
+      if (error instanceof SyntaxError && this.errors === before) {
+        return { value: undefined, corrupt: true };
+      }
+      throw error;
+    }
+  }
+
+  async call<T>(operation: (keyv: Keyv) => Promise<T>): Promise<T> {
+    const before = this.errors;
+    const result = await operation(this.keyv);
+    if (this.errors !== before) throw new SessionStoreUnavailableError('call', this.lastError);
+    return result;
+  }
+
+  /** Writes `value`; a write Keyv refuses (`false`) is a failure too. */
+  async write(key: string, value: string, ttl: number): Promise<void> {
+    const ok = await this.call((keyv) => keyv.set(key, value, ttl));
+    if (ok === false) throw new SessionStoreUnavailableError('set', 'the store refused it');
+  }
+}
