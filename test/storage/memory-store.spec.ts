@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
+import { fakeDateOnly } from '../support/fake-clock.js';
 import { storageApps, valueFor } from '../support/storage-apps.js';
 import { ADAPTERS, sidOf, type TestApp } from '../support/test-app.js';
 
@@ -75,7 +76,7 @@ describe.each(ADAPTERS)('default memory store (%s)', (adapter) => {
 
   it('drops expired sessions from memory as new sessions come in, with no request reading them', async () => {
     const t = await start({ memoryStoreMaxSessions: CAP, idleTimeout: 60_000 });
-    jest.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    fakeDateOnly();
     const store = memoryStoreOf(t);
     await manyVisitors(t, 100, 'old');
     expect(store.size).toBe(100);
