@@ -18,6 +18,8 @@ export type CommitResult =
 export interface CommitInput {
   runtime: SessionRuntime;
   now: number;
+  /** When the request's wait for the store runs out (epoch ms). */
+  deadline: number;
   /** What the request read or last wrote; `undefined` for a session new in this request. */
   base: StoredSession | undefined;
   /** The store key `base` lives under. */
@@ -41,9 +43,8 @@ export interface CommitInput {
  * expired or moved: a compare-and-set against a missing key fails.
  */
 export async function commitChanges(input: CommitInput): Promise<CommitResult> {
-  const { runtime, now, log, changes } = input;
+  const { runtime, now, deadline, log, changes } = input;
   const { store, config } = runtime;
-  const deadline = now + config.storeTimeout;
   let expected: unknown;
   let record: SessionRecord;
   let size = log.sizeBound;

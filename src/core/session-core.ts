@@ -10,7 +10,7 @@ import { isExpired, needsTouch } from './session-expiry.js';
 import { newSessionId, storeKeyFor } from './session-id.js';
 import { copyRecord, newRecord, serializeRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
-import type { StoredSession } from './session-store.js';
+import type { MaybePromise, StoredSession } from './session-store.js';
 import { settle } from './store-call.js';
 import type { SegmentHost } from './segment.js';
 
@@ -39,6 +39,8 @@ export class SessionCore implements SegmentHost {
   private committing: Promise<void> = Promise.resolve();
   private storeKey: { id: string; key: string } | undefined;
   private failure: unknown;
+  /** Milliseconds this request has waited for the store so far: `storeTimeout` bounds the sum. */
+  private waited = 0;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -116,8 +118,8 @@ export class SessionCore implements SegmentHost {
   async destroy(): Promise<void> {
     const id = this.state === 'unknown' ? this.readCookieId() : this.baseId;
     if (id !== undefined) {
-      const deadline = Date.now() + this.runtime.config.storeTimeout;
-      await settle(this.runtime.store.delete(this.keyOf(id)), 'delete', deadline);
+      const key = this.keyOf(id);
+      await this.waitFor((deadline) => settle(this.runtime.store.delete(key), 'delete', deadline));
     }
     const hadCookie = this.readCookieId() !== undefined;
     this.forget();
@@ -206,20 +208,23 @@ export class SessionCore implements SegmentHost {
     this.inflight = this.view();
     this.working = undefined;
     try {
-      result = await commitChanges({
-        runtime: this.runtime,
-        now,
-        base: this.base,
-        baseKey: this.baseId === undefined ? undefined : this.keyOf(this.baseId),
-        key: this.keyOf(this.id!),
-        moving: this.baseId !== undefined && this.id !== this.baseId,
-        // The request's copy is the merge when nobody wrote since it was read; kept flash values
-        // are gone from it but not from the store, so keepFlash() replays onto the stored record.
-        candidate: keepsFlash ? undefined : mine,
-        fresh: this.baseId === undefined ? this.inflight : undefined,
-        changes,
-        log: this.log,
-      });
+      result = await this.waitFor((deadline) =>
+        commitChanges({
+          runtime: this.runtime,
+          now,
+          deadline,
+          base: this.base,
+          baseKey: this.baseId === undefined ? undefined : this.keyOf(this.baseId),
+          key: this.keyOf(this.id!),
+          moving: this.baseId !== undefined && this.id !== this.baseId,
+          // The request's copy is the merge when nobody wrote since it was read; kept flash values
+          // are gone from it but not from the store, so keepFlash() replays onto the stored record.
+          candidate: keepsFlash ? undefined : mine,
+          fresh: this.baseId === undefined ? this.inflight : undefined,
+          changes,
+          log: this.log,
+        }),
+      );
     } catch (error) {
       // Remembered, so a second commit in this request fails at once instead of waiting again.
       this.failure = error;
@@ -302,6 +307,20 @@ export class SessionCore implements SegmentHost {
     this.log.reset(0);
     this.explicitStart = false;
     this.cookie.send = false;
+  }
+
+  /**
+   * Runs store work with what is left of the request's `storeTimeout`, counting the time it
+   * takes, so a request's waits for the store (queueing and retries included) add up to at most
+   * `storeTimeout` however many calls it makes.
+   */
+  private async waitFor<T>(work: (deadline: number) => MaybePromise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work(started + Math.max(1, this.runtime.config.storeTimeout - this.waited));
+    } finally {
+      this.waited += Date.now() - started;
+    }
   }
 
   /** The session as this request sees it. */

@@ -12,6 +12,7 @@ interface RedisClientLike {
   del(key: string): Promise<number>;
   evalSha(sha: string, options: ScriptArgs): Promise<unknown>;
   eval(source: string, options: ScriptArgs): Promise<unknown>;
+  scriptLoad?(source: string): Promise<string>;
 }
 
 interface ScriptArgs {
@@ -24,6 +25,7 @@ interface KeyvRedisLike {
   readonly client: RedisClientLike;
   namespace?: string;
   getClient(): Promise<unknown>;
+  isCluster?(): boolean;
   createKeyPrefix(key: string, namespace?: string): string;
 }
 
@@ -77,8 +79,14 @@ export class RedisSessionStore implements SessionStore {
     );
   }
 
+  /**
+   * Connects, and loads the scripts on a standalone server so the first commits pay no `NOSCRIPT`
+   * round trip (a cluster loads them node by node, on first use).
+   */
   async connect(): Promise<void> {
-    await this.client();
+    const client = await this.client();
+    if (this.adapter.isCluster?.() !== false || typeof client.scriptLoad !== 'function') return;
+    await Promise.all([client.scriptLoad(COMPARE_AND_SET.source), client.scriptLoad(MOVE.source)]);
   }
 
   async load(key: string): Promise<StoreLookup> {

@@ -15,10 +15,8 @@ const RUNS = 3;
 const runs = Array.from({ length: RUNS }, (_, i) => i + 1);
 
 /**
- * Two Nest apps, each with its own SessionModule runtime (so its own in-process commit queue)
- * and its own Redis client, on one Redis: for locking purposes that is two processes. Nothing
- * serializes commits across them, so this measures how many concurrent writes survive and
- * asserts only what is guaranteed. The printed figures are quoted in docs/concurrency.md.
+ * Two Nest apps, each with its own SessionModule runtime and its own Redis client, on one Redis.
+ * Nothing serializes their commits but Redis itself: the atomic compare-and-set keeps every key.
  */
 const run = redisAvailable('concurrency across two app instances') ? describe : describe.skip;
 run.each(ADAPTERS)(
@@ -66,7 +64,7 @@ run.each(ADAPTERS)(
     it.each([
       ...runs.map((n) => ['released together', n, true] as const),
       ...runs.map((n) => ['as they come', n, false] as const),
-    ])('reports how many of 50 keys survive, %s (run %i)', async (mode, runNumber, together) => {
+    ])('all 50 keys survive, %s (run %i)', async (_mode, _run, together) => {
       const sid = await startSession(apps[0]!);
       const responses = await putConcurrently(
         (i) => apps[i % 2]!,
@@ -77,10 +75,7 @@ run.each(ADAPTERS)(
       for (const res of responses) expect(res.status).toBe(200);
       const { S, Init } = await readSegments(apps[1]!, sid, ['S', 'Init']);
       const survivors = Object.keys(S!);
-      console.log(
-        `cross-instance survivors (${adapter}, ${mode}, run ${runNumber}): ${survivors.length}/${CONCURRENT}`,
-      );
-      expect(survivors.length).toBeGreaterThanOrEqual(1);
+      expect(survivors).toHaveLength(CONCURRENT);
       for (const key of survivors) expect(S![key]).toBe(key);
       // Data written before the burst is in every commit's base, so no interleaving loses it.
       expect(Init).toEqual({ x: 1 });
