@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
 import { SessionManager } from '../core/session-manager.js';
 import type { SessionRuntime } from '../core/session-runtime.js';
-import { holdEndUntilCommitted } from './response-hold.js';
+import { holdResponseUntilCommitted } from './response-hold.js';
 import { ExpressExchange, type ExpressRequestLike } from './express-exchange.js';
 import {
   FastifyExchange,
@@ -54,7 +54,7 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   slots[MANAGER] = manager;
   if (!isFastifyRequest(request)) {
     const res = (request as ExpressRequestLike).res as ServerResponse | undefined;
-    if (res) holdEndUntilCommitted(res, manager, appRuntime.logger);
+    if (res) holdResponseUntilCommitted(res, manager, appRuntime.logger);
   }
   return manager;
 }

@@ -3,39 +3,63 @@ import { failureResponseOf } from '../core/errors.js';
 import type { SessionLogger } from '../core/session-logger.js';
 import { coreOf, type SessionManager } from '../core/session-manager.js';
 
+type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
+
 /**
- * Holds `res.end()` until the session is committed, so the store write lands and Set-Cookie goes
- * out before the client sees the response, whatever sent it: a returned value, `@Redirect`, an
- * exception filter, `res.redirect()` in the handler. Installed on the Express responses of
- * requests that use their session, when they first do; other requests pay nothing.
+ * Holds the response until the session is committed, so the store write lands and Set-Cookie
+ * goes out before the client sees anything, whatever sends it: a returned value, `@Redirect`, an
+ * exception filter, `res.redirect()` in the handler, a `StreamableFile` (whose first `write()`
+ * would send the headers). Installed on the Express responses of requests that use their session,
+ * when they first do; other requests pay nothing.
  */
-export function holdEndUntilCommitted(
+export function holdResponseUntilCommitted(
   res: ServerResponse,
   session: SessionManager,
   logger: SessionLogger,
 ): void {
-  const end = res.end;
   const core = coreOf(session);
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    if (!res.headersSent) core.beforeResponse();
-    if (res.headersSent || !core.needsCommit()) {
-      return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+  const original = { write: res.write as Call, end: res.end as Call };
+  // Calls made while the commit runs, replayed in order once it is done.
+  let held: Array<[Call, unknown[]]> | undefined;
+  // After a failed commit the response is the error: the handler's own output is dropped.
+  let replaced = false;
+
+  const release = () => {
+    const calls = held!;
+    held = undefined;
+    for (const [call, args] of calls) call.apply(res, args);
+  };
+  const fail = (error: unknown) => {
+    const failure = failureResponseOf(error);
+    if (!failure || res.headersSent) {
+      logger.warn(`Session not saved before the response: ${String(error)}`);
+      return release();
     }
-    session.commit().then(
-      () => (end as (...a: unknown[]) => ServerResponse).apply(this, args),
-      (error: unknown) => {
-        const failure = failureResponseOf(error);
-        if (!failure || res.headersSent) {
-          logger.warn(`Session not saved before the response: ${String(error)}`);
-          return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
-        }
-        res.statusCode = failure.statusCode;
-        res.removeHeader('location');
-        res.removeHeader('content-length');
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        (end as (...a: unknown[]) => ServerResponse).call(this, JSON.stringify(failure));
-      },
-    );
-    return this;
+    held = undefined;
+    replaced = true;
+    res.statusCode = failure.statusCode;
+    res.removeHeader('location');
+    res.removeHeader('content-length');
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    original.end.call(res, JSON.stringify(failure));
+  };
+  const hold = (call: Call, args: unknown[], answer: unknown): unknown => {
+    if (replaced) return answer;
+    if (held) {
+      held.push([call, args]);
+      return answer;
+    }
+    if (!res.headersSent) core.beforeResponse();
+    if (res.headersSent || !core.needsCommit()) return call.apply(res, args);
+    held = [[call, args]];
+    session.commit().then(release, fail);
+    return answer;
+  };
+
+  res.write = function (this: ServerResponse, ...args: unknown[]) {
+    return hold(original.write, args, true);
+  } as ServerResponse['write'];
+  res.end = function (this: ServerResponse, ...args: unknown[]) {
+    return hold(original.end, args, this);
   } as ServerResponse['end'];
 }
