@@ -16,7 +16,11 @@ export interface Segment<T extends object = Record<string, unknown>> {
   remove(key: keyof T & string): Promise<void>;
   /** Empties this segment only. */
   clear(): Promise<void>;
-  /** A copy of every value of this segment. */
+  /**
+   * A copy of every value of this segment, except one under the key `__proto__`: as an own key
+   * it would make `Object.assign(target, all)` replace `target`'s prototype. Read that one with
+   * `get('__proto__')`.
+   */
   getAll(): Promise<Partial<T>>;
   /** Stores a read-once value for this or a later request. */
   setFlash(key: string, value: unknown): Promise<void>;
@@ -26,13 +30,19 @@ export interface Segment<T extends object = Record<string, unknown>> {
   getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined>;
   /** Whether a flash value is there; never removes it. */
   hasFlash(key: string): Promise<boolean>;
-  /** Reads and removes every flash value of this segment. */
+  /**
+   * Reads and removes every flash value of this segment, except one under the key `__proto__`
+   * (for the reason given at {@link getAll}): it stays for `getFlash('__proto__')`.
+   */
   getAllFlash(): Promise<Record<string, unknown>>;
   /** Removes every flash value of this segment. */
   clearFlash(): Promise<void>;
   /** Flash values read by this request stay stored for one more read. */
   keepFlash(): Promise<void>;
 }
+
+// The one key that an assignment treats as a prototype, not as data.
+const UNSAFE_KEY = '__proto__';
 
 /** What a segment needs from the session manager that owns it. */
 export interface SegmentHost {
@@ -84,8 +94,11 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   }
 
   async getAll(): Promise<Partial<T>> {
-    const values = (await this.state())?.values ?? new Map<string, unknown>();
-    return cloneJson(Object.fromEntries(values)) as Partial<T>;
+    const all: Record<string, unknown> = {};
+    for (const [key, value] of (await this.state())?.values ?? []) {
+      if (key !== UNSAFE_KEY) all[key] = value;
+    }
+    return cloneJson(all) as Partial<T>;
   }
 
   async setFlash(key: string, value: unknown): Promise<void> {
@@ -131,14 +144,8 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   async getAllFlash(): Promise<Record<string, unknown>> {
     const all: Record<string, unknown> = {};
     const keys = new Set([...((await this.state())?.flash.keys() ?? []), ...this.flashNow.keys()]);
-    for (const key of keys) {
-      Object.defineProperty(all, key, {
-        value: await this.getFlash(key),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
+    keys.delete(UNSAFE_KEY);
+    for (const key of keys) all[key] = await this.getFlash(key);
     return all;
   }
 
