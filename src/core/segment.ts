@@ -5,6 +5,7 @@ import type { SegmentState, SessionRecord } from './session-record.js';
 /**
  * A named part of the session (Aura's `Segment`): its keys never clash with another segment's.
  * Every method is async because the first one to run may have to load the session.
+ * @inline
  */
 export interface Segment<T extends object = Record<string, unknown>> {
   /** The segment's name. */
@@ -13,6 +14,7 @@ export interface Segment<T extends object = Record<string, unknown>> {
   get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined>;
   /** Stores a JSON value; starts a session when there is none. */
   set<K extends keyof T & string>(key: K, value: T[K]): Promise<void>;
+  /** Deletes `key` from this segment. */
   remove(key: keyof T & string): Promise<void>;
   /** Empties this segment only. */
   clear(): Promise<void>;
@@ -44,7 +46,7 @@ export interface Segment<T extends object = Record<string, unknown>> {
 // The one key that an assignment treats as a prototype, not as data.
 const UNSAFE_KEY = '__proto__';
 
-/** What a segment needs from the session manager that owns it. */
+/** @internal What a segment needs from the session manager that owns it. */
 export interface SegmentHost {
   /** The session for a read: resumed if there is one, never created. */
   sessionForRead(): Promise<SessionRecord | undefined>;
@@ -52,7 +54,7 @@ export interface SegmentHost {
   sessionForWrite(): Promise<SessionRecord>;
   /** Applies `change` to this request's session and remembers it for the commit. */
   change(change: SessionChange): void;
-  /** Like {@link change}, but refused with `SessionTooLargeError` when it breaks `maxSize`. */
+  /** Like {@link SegmentHost.change}, but refused with `SessionTooLargeError` when it breaks `maxSize`. */
   changeWithinLimit(change: SessionChange & { segment: string; key: string; value: unknown }): void;
   /** Forgets this request's consumptions of `segment`'s flash values. */
   keepFlash(segment: string): void;

@@ -4,7 +4,10 @@ import type { SessionConfig } from './session-options.js';
 import type { SessionLogger } from './session-logger.js';
 import type { SessionStore } from './session-store.js';
 
-/** What every request's session shares within one app: its config, its store, its commit queue. */
+/**
+ * @internal What every request's session shares within one app: its config, its store, its
+ * commit queue.
+ */
 export class SessionRuntime {
   /** Serializes the read-merge-write commits of each session within this process. */
   readonly commits = new KeyedQueue();

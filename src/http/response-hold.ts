@@ -27,6 +27,7 @@ export function holdEndUntilCommitted(
           logger.warn(`Session not saved before the response: ${String(error)}`);
           return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
         }
+        logger.warn((error as Error).message);
         res.statusCode = failure.statusCode;
         res.removeHeader('location');
         res.removeHeader('content-length');

@@ -61,6 +61,7 @@ export class SessionModule
   extends ConfigurableSessionModule
   implements OnModuleInit, OnModuleDestroy
 {
+  /** @internal Nest injects it. */
   constructor(
     private readonly runtime: SessionRuntime,
     private readonly adapterHost: HttpAdapterHost,
@@ -73,6 +74,7 @@ export class SessionModule
     return super.forRoot(options);
   }
 
+  /** Hooks the HTTP server so that a used session is committed before its response goes out. */
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
@@ -83,6 +85,7 @@ export class SessionModule
     }
   }
 
+  /** Releases the default memory store; a `store` passed in by the app is left to the app. */
   async onModuleDestroy(): Promise<void> {
     await this.runtime.close();
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SessionRuntime } from '../../src/index.js';
+import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { storageApps, valueFor } from '../support/storage-apps.js';
 import { memoryStoreSize } from '../support/storage-memory-size.js';
 import { ADAPTERS, sidOf, type TestApp } from '../support/test-app.js';
