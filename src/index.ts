@@ -9,6 +9,8 @@ export { SkipCsrf } from './nest/skip-csrf.decorator.js';
 export { CsrfGuard, type CsrfRejectionReason } from './nest/csrf.guard.js';
 export { CsrfException } from './nest/csrf.exception.js';
 export { SessionExceptionFilter } from './nest/session-exception.filter.js';
+export { SessionInterceptor } from './nest/session.interceptor.js';
+export { SessionSockets } from './nest/session-sockets.js';
 export {
   SessionHealthIndicator,
   type SessionStoreHealth,

@@ -8,7 +8,8 @@ export type Segment<T extends object = Record<string, unknown>> = SessionSegment
 /**
  * Hands a handler the session segment called `name`:
  * `add(@Segment('App\\Notes') notes: Segment<{ items: string[] }>)`. Lazy: nothing is loaded
- * until a method of the segment is called.
+ * until a method of the segment is called. Works in controllers, GraphQL resolvers and
+ * `@SubscribeMessage` handlers.
  */
 export const Segment: (name: string) => ParameterDecorator = createParamDecorator(
   (name: unknown, context: ExecutionContext) => {

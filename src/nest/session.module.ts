@@ -11,7 +11,8 @@ import { APP_FILTER, APP_GUARD, HttpAdapterHost, REQUEST } from '@nestjs/core';
 import { SessionManager } from '../core/session-manager.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { installFastifyCommitHook, type FastifyHookHost } from '../http/fastify-commit-hook.js';
-import { attachRuntime, sessionOf } from '../http/request-session.js';
+import { attachRuntime, bindResponse, sessionOf } from '../http/request-session.js';
+import { injectedRequest } from './context-request.js';
 import { CsrfGuard } from './csrf.guard.js';
 import {
   ConfigurableSessionModule,
@@ -19,6 +20,9 @@ import {
 } from './session-module-definition.js';
 import { SessionHealthIndicator } from './session-health.indicator.js';
 import { SessionExceptionFilter } from './session-exception.filter.js';
+import { SessionInterceptor } from './session.interceptor.js';
+import { SessionSockets } from './session-sockets.js';
+import { serveSocketSessions, type UpgradeSource } from '../ws/socket-handshake.js';
 import { sessionRuntimeProvider } from './session-runtime.provider.js';
 
 const allowAll: CanActivate = { canActivate: () => true };
@@ -28,7 +32,11 @@ const sessionManagerProvider: Provider = {
   provide: SessionManager,
   scope: Scope.REQUEST,
   inject: [REQUEST, SessionRuntime],
-  useFactory: (request: object, runtime: SessionRuntime) => sessionOf(request, runtime),
+  useFactory: (injected: object, runtime: SessionRuntime) => {
+    const { request, response } = injectedRequest(injected);
+    if (response !== undefined) bindResponse(request, response);
+    return sessionOf(request, runtime);
+  },
 };
 
 /** With CSRF or its guard turned off, the global slot holds a guard that lets everything through. */
@@ -52,10 +60,19 @@ const globalCsrfGuardProvider: Provider = {
     sessionManagerProvider,
     CsrfGuard,
     SessionHealthIndicator,
+    SessionSockets,
+    SessionInterceptor,
     globalCsrfGuardProvider,
     { provide: APP_FILTER, useClass: SessionExceptionFilter },
   ],
-  exports: [SessionRuntime, SessionManager, CsrfGuard, SessionHealthIndicator],
+  exports: [
+    SessionRuntime,
+    SessionManager,
+    CsrfGuard,
+    SessionHealthIndicator,
+    SessionSockets,
+    SessionInterceptor,
+  ],
 })
 export class SessionModule
   extends ConfigurableSessionModule
@@ -80,6 +97,8 @@ export class SessionModule
     if (!adapter) return;
     const instance = adapter.getInstance<object>();
     attachRuntime(instance, this.runtime);
+    const server = adapter.getHttpServer() as UpgradeSource | undefined;
+    if (server) serveSocketSessions(server, this.runtime);
     if (adapter.getType() === 'fastify') {
       installFastifyCommitHook(instance as FastifyHookHost, this.runtime.logger);
     }
