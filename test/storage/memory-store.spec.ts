@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { storageApps, valueFor } from '../support/storage-apps.js';
 import { memoryStoreSize } from '../support/storage-memory-size.js';
 import { ADAPTERS, sidOf, type TestApp } from '../support/test-app.js';
@@ -44,13 +44,17 @@ describe.each(ADAPTERS)('default memory store (%s)', (adapter) => {
     expect(memoryStoreSize(t.app.get(SessionRuntime).cache)).toBe(CAP);
   });
 
-  it('sweeps expired sessions out of memory without any request touching them', async () => {
-    // The sweep period the module picks for idleTimeout 300: max(1 s, idleTimeout / 4).
-    const t = await start({ memoryStoreMaxSessions: CAP, idleTimeout: 300 });
-    const store = t.app.get(SessionRuntime).cache;
-    await manyVisitors(t, 100);
-    expect(memoryStoreSize(store)).toBeGreaterThan(50);
-    await sleep(2200);
-    expect(memoryStoreSize(store)).toBe(0);
+  describe('with the clock moved by hand', () => {
+    const clock = fakeClock({ intervals: true });
+
+    it('sweeps expired sessions out of memory without any request touching them', async () => {
+      // The sweep period the module picks for idleTimeout 300: max(1 s, idleTimeout / 4).
+      const t = await start({ memoryStoreMaxSessions: CAP, idleTimeout: 300 });
+      const store = t.app.get(SessionRuntime).cache;
+      await manyVisitors(t, 100);
+      expect(memoryStoreSize(store)).toBeGreaterThan(50);
+      clock.advance(2200);
+      expect(memoryStoreSize(store)).toBe(0);
+    });
   });
 });
