@@ -7,11 +7,13 @@ import { InjectedResolver, NotesResolver } from './notes.resolver.js';
 /** A memory cache whose store calls fail while `down` is set, as a store outage does. */
 function switchableCache() {
   const { cache, keyv } = countingCache();
-  const state = { down: false };
+  const state = { down: false, writesDown: false };
   for (const method of ['get', 'set', 'delete'] as const) {
     const original = keyv[method].bind(keyv) as (...args: unknown[]) => Promise<unknown>;
     (keyv as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
-      state.down ? Promise.reject(new Error('connection refused')) : original(...args);
+      state.down || (state.writesDown && method === 'set')
+        ? Promise.reject(new Error('connection refused'))
+        : original(...args);
   }
   return { cache, state };
 }
@@ -27,6 +29,7 @@ describe.each(SETUPS)('GraphQL store outage: $name', (setup) => {
   afterAll(() => t.close());
   afterEach(() => {
     state.down = false;
+    state.writesDown = false;
   });
 
   const gql = (query: string, cookie?: string, token?: string) => {
@@ -68,5 +71,25 @@ describe.each(SETUPS)('GraphQL store outage: $name', (setup) => {
   it('keeps answering queries that do not use the session during the outage', async () => {
     state.down = true;
     expect((await gql('{ ping }')).data).toEqual({ ping: true });
+  });
+
+  it('does not report a mutation whose commit fails before the response as a success', async () => {
+    const issued = await gql('{ csrfToken }');
+    const cookie = issued.cookies[0]!;
+    state.writesDown = true;
+    // The resolver succeeded; the commit on the way out did not: the HTTP layer's 503 replaces
+    // the GraphQL result, so the client cannot take the write as done.
+    const res = await t
+      .http()
+      .post('/graphql')
+      .set('Cookie', cookie)
+      .set('x-csrf-token', issued.data!.csrfToken as string)
+      .send({ query: 'mutation { addNote(text: "lost") }' });
+    expect({ status: res.status, reason: (res.body as { reason?: string }).reason }).toEqual({
+      status: 503,
+      reason: 'session_store_unavailable',
+    });
+    state.writesDown = false;
+    expect((await gql('{ notes }', cookie)).data).toEqual({ notes: [] });
   });
 });

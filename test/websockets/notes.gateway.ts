@@ -93,3 +93,24 @@ export class AccountController {
     await session.destroy();
   }
 }
+
+/** A gateway without the interceptor or the filter: each message commits its own writes. */
+@WebSocketGateway()
+export class PlainGateway {
+  @SubscribeMessage('notes')
+  async notes(@Segment('notes') notes: Segment<Notes>): Promise<Reply<string[]>> {
+    return { event: 'notes', data: (await notes.get('items')) ?? [] };
+  }
+
+  @SubscribeMessage('add')
+  async add(
+    @MessageBody() text: string,
+    @Session() session: SessionManager,
+  ): Promise<Reply<string[]>> {
+    const notes = session.newSegment<Notes>('notes');
+    const items = [...((await notes.get('items')) ?? []), text];
+    await notes.set('items', items);
+    await session.commit();
+    return { event: 'added', data: items };
+  }
+}

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { WsAdapter } from '@nestjs/platform-ws';
@@ -14,7 +14,7 @@ import { AccountController, NotesGateway } from './notes.gateway.js';
 
 export type SocketAdapterName = 'socket.io' | 'ws';
 
-/** An app with the notes gateway on its own HTTP server, listening on 127.0.0.1. */
+/** An app with a notes gateway on the app's HTTP server, listening on 127.0.0.1. */
 export interface SocketApp {
   app: INestApplication;
   origin: string;
@@ -36,11 +36,12 @@ export async function startSocketApp(
   http: AdapterName,
   sockets: SocketAdapterName,
   options: SessionModuleOptions,
+  gateway: Type = NotesGateway,
 ): Promise<SocketApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [SessionModule.forRoot(options)],
     controllers: [AccountController],
-    providers: [NotesGateway],
+    providers: [gateway],
   }).compile();
   const app: INestApplication =
     http === 'fastify'
