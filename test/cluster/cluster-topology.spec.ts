@@ -39,7 +39,7 @@ class FakeCluster extends EventEmitter implements RedisClusterClient {
     this.clusterMasters = this.masters;
   }
 
-  nodeClient(node: { client?: FakeNodeClient }) {
+  nodeClient(node: Parameters<RedisClusterClient['nodeClient']>[0]) {
     return node.client!;
   }
 }
