@@ -11,6 +11,7 @@ export default tseslint.config(
       'test/consumers/**',
       'bench/node_modules/**',
       'bench/dist/**',
+      'docs-api/**',
     ],
   },
   ...tseslint.configs.recommended,

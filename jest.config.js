@@ -1,4 +1,4 @@
-/** Jest runs in native ESM mode: NestJS 12 is ESM-only (see TOOLCHAIN.md). */
+/** Jest runs in native ESM mode: NestJS 12 ships as ES modules only. */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

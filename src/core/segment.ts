@@ -34,7 +34,7 @@ export interface Segment<T extends object = Record<string, unknown>> {
   hasFlash(key: string): Promise<boolean>;
   /**
    * Reads and removes every flash value of this segment, except one under the key `__proto__`
-   * (for the reason given at {@link getAll}): it stays for `getFlash('__proto__')`.
+   * (for the reason given at `getAll()`): it stays for `getFlash('__proto__')`.
    */
   getAllFlash(): Promise<Record<string, unknown>>;
   /** Removes every flash value of this segment. */

@@ -10,6 +10,7 @@ import {
 
 /** What {@link SessionHealthIndicator.check} found. */
 export interface SessionStoreHealth {
+  /** `'up'` when the probe key was written, read back and deleted in time. */
   status: 'up' | 'down';
   /** Milliseconds the probe took. */
   responseTime: number;
@@ -25,8 +26,10 @@ export interface SessionStoreHealth {
  */
 @Injectable()
 export class SessionHealthIndicator {
+  /** @internal Nest injects it. */
   constructor(private readonly runtime: SessionRuntime) {}
 
+  /** Probes the store; never throws: a failure is `status: 'down'` with its `message`. */
   async check(): Promise<SessionStoreHealth> {
     const { store, config } = this.runtime;
     const key = `${config.keyPrefix}health:${randomUUID()}`;
