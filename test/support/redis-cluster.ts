@@ -40,7 +40,7 @@ export interface RedisCluster {
    * slots over) and every running node reports `cluster_state:ok`; rejects after `within` ms.
    */
   waitForFailover(port: number, within?: number): Promise<void>;
-  /** Resolves once a running node reports `cluster_state:fail`; rejects after `within` ms. */
+  /** Resolves once every running node reports `cluster_state:fail`; rejects after `within` ms. */
   waitUntilFailed(within?: number): Promise<void>;
   /** SIGKILLs every node by pid and removes the data directories. */
   stop(): Promise<void>;
@@ -151,11 +151,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         live().map((node) => cli(node.port, 'CLUSTER', 'INFO').catch(() => '')),
       );
       const wanted = `cluster_state:${state}`;
-      const done =
-        state === 'ok'
-          ? states.every((info) => info.includes(wanted))
-          : states.some((info) => info.includes(wanted));
-      if (done) return;
+      if (states.every((info) => info.includes(wanted))) return;
       if (Date.now() > deadline) {
         throw new Error(`the cluster did not report cluster_state:${state} in ${within} ms`);
       }
