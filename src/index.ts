@@ -25,3 +25,12 @@ export {
   SessionTooLargeError,
   SessionOptionsError,
 } from './core/errors.js';
+export {
+  followClusterTopology,
+  type ClusterTopologyFollower,
+  type ClusterTopologyOptions,
+  type RedisClusterClient,
+  type RedisClusterNode,
+  type RedisClusterNodeClient,
+  type RedisClusterSlots,
+} from './storage/cluster-topology.js';

@@ -1,14 +1,23 @@
-/** A node client of a node-redis cluster, as far as topology following looks at it. */
-interface ClusterNodeClient {
+/** A node client of a node-redis cluster, as far as {@link followClusterTopology} uses it. */
+export interface RedisClusterNodeClient {
+  /** Whether its connection is up. */
   readonly isReady: boolean;
+  /** Sends PING. */
   ping(): Promise<unknown>;
 }
 
 /** A node of a node-redis cluster's slot map. */
-interface ClusterShardNode {
+export interface RedisClusterNode {
   /** `host:port` */
   readonly address: string;
-  readonly client?: ClusterNodeClient;
+  /** Its client; none before the first command when the cluster minimizes connections. */
+  readonly client?: RedisClusterNodeClient;
+}
+
+/** The slot map holder of a node-redis v5 cluster client (its `_slots`). */
+export interface RedisClusterSlots {
+  /** Reads the slot map again, asking `startWith` first and the root nodes after it. */
+  rediscover(startWith: RedisClusterNodeClient): Promise<void>;
 }
 
 /**
@@ -16,11 +25,17 @@ interface ClusterShardNode {
  * `@keyv/redis`) that {@link followClusterTopology} uses.
  */
 export interface RedisClusterClient {
+  /** Whether the client is connected (or connecting) and not closed. */
   readonly isOpen: boolean;
-  readonly masters: readonly ClusterShardNode[];
-  readonly replicas: readonly ClusterShardNode[];
-  readonly _slots: { rediscover(startWith: ClusterNodeClient): Promise<void> };
-  nodeClient(node: ClusterShardNode): Promise<ClusterNodeClient> | ClusterNodeClient;
+  /** The masters of the client's current slot map. */
+  readonly masters: readonly RedisClusterNode[];
+  /** The replicas of the client's current slot map (empty unless it reads from replicas). */
+  readonly replicas: readonly RedisClusterNode[];
+  /** node-redis's slot map holder. */
+  readonly _slots: RedisClusterSlots;
+  /** The connected client of `node`. */
+  nodeClient(node: RedisClusterNode): Promise<RedisClusterNodeClient> | RedisClusterNodeClient;
+  /** Subscribes to a node's connection errors and reconnection attempts. */
   on(event: 'node-error' | 'node-reconnecting', listener: (...args: unknown[]) => void): unknown;
 }
 
@@ -150,7 +165,7 @@ export async function pingClusterMasters(
   );
 }
 
-function isDown(node: ClusterShardNode): boolean {
+function isDown(node: RedisClusterNode): boolean {
   // A node without a client was never connected (minimizeConnections): nothing to follow there.
   return node.client !== undefined && !node.client.isReady;
 }
