@@ -27,6 +27,9 @@ interface GuardedRequest {
   body?: unknown;
 }
 
+/** Methods a browser sends cross-site without asking (links, images, prefetch). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 interface Refusal {
   reason: CsrfRejectionReason;
   message: string;
@@ -77,13 +80,16 @@ export class CsrfGuard implements CanActivate {
     context: ExecutionContext,
     csrf: ResolvedCsrfOptions,
   ): Promise<boolean> {
-    const behind = contextRequestOf(context);
+    const request = contextRequestOf(context)?.request as GuardedRequest | undefined;
     // A mutation with no HTTP request behind it (a subscription transport) cannot be checked.
-    const refusal: Refusal | undefined = !behind
+    const refusal: Refusal | undefined = !request
       ? { reason: 'csrf_cross_site', message: 'Mutation without an HTTP request refused' }
-      : !csrf.methods.includes((behind.request as GuardedRequest).method)
-        ? { reason: 'csrf_method_not_allowed', message: 'Mutations must be sent with POST' }
-        : await this.check(context, behind.request as GuardedRequest, csrf);
+      : SAFE_METHODS.has(request.method)
+        ? {
+            reason: 'csrf_method_not_allowed',
+            message: `Mutations cannot be sent with ${request.method}`,
+          }
+        : await this.check(context, request, csrf);
     if (!refusal) return true;
     throw new GraphqlExtensionsError(refusal.message, {
       code: 'FORBIDDEN',

@@ -66,9 +66,15 @@ function committing(
 ): Observable<unknown> {
   return defer(() => {
     let committed = false;
+    let commitFailed = false;
     const commit = async (): Promise<void> => {
       committed = true;
-      await sessionOf()?.commit();
+      try {
+        await sessionOf()?.commit();
+      } catch (error) {
+        commitFailed = true;
+        throw error;
+      }
     };
     return concat(
       source.pipe(
@@ -80,8 +86,7 @@ function committing(
       defer(() => (committed ? EMPTY : from(commit()).pipe(ignoreElements()))),
     ).pipe(
       catchError((error: unknown) => {
-        if (committed) return throwError(() => error);
-        committed = true;
+        if (commitFailed) return throwError(() => error);
         // Writes made before the error are kept, as on HTTP; a failing commit is reported instead.
         return from(commit()).pipe(concatMap(() => throwError(() => error)));
       }),
