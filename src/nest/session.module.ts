@@ -52,7 +52,9 @@ const globalCsrfGuardProvider: Provider = {
  * Global by default (`isGlobal: false` to opt out). Registers the CSRF guard and the filter that
  * answers session failures (503, 413) globally, and hooks the HTTP server so a used session is
  * committed before its response goes out. There is deliberately no global interceptor: Nest's
- * interceptor pipeline alone halves the throughput of a bare Fastify route.
+ * interceptor pipeline alone halves the throughput of a bare Fastify route. WebSocket gateways
+ * opt in with `@UseInterceptors(SessionInterceptor)`, and reach a socket's session with the
+ * `SessionSockets` it provides.
  */
 @Module({
   providers: [
