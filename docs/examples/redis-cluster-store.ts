@@ -1,7 +1,7 @@
 import KeyvRedis, { createCluster } from '@keyv/redis';
 import { createCache, type Cache } from 'cache-manager';
 import { Keyv } from 'keyv';
-import { followClusterTopology } from '../../src/storage/cluster-topology.js';
+import { followClusterTopology } from '../../src/index.js';
 
 /**
  * A session store on Redis Cluster (or a managed cluster such as ElastiCache or Memorystore in

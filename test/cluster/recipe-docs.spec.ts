@@ -10,7 +10,7 @@ describe('the Redis Cluster guide', () => {
     expect(start).toBeGreaterThan(-1);
     const shown = guide.slice(start + marker.length, guide.indexOf('```', start + marker.length));
     const tested = read('docs/examples/redis-cluster-store.ts').replace(
-      "'../../src/storage/cluster-topology.js'",
+      "'../../src/index.js'",
       "'nest-aura-session'",
     );
     expect(shown).toBe(tested);
