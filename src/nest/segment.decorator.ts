@@ -2,7 +2,10 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Segment as SessionSegment } from '../core/segment.js';
 import { sessionFromContext } from './session.decorator.js';
 
-/** A named session segment (see `SessionManager.newSegment`). */
+/**
+ * A named session segment (see `SessionManager.newSegment`).
+ * @interface
+ */
 export type Segment<T extends object = Record<string, unknown>> = SessionSegment<T>;
 
 /**
