@@ -5,6 +5,7 @@ import { AuthController } from './controllers/auth.controller.js';
 import { HomeController } from './controllers/home.controller.js';
 import { NotesApiController } from './controllers/notes-api.controller.js';
 import { NotesController } from './controllers/notes.controller.js';
+import { LiveNotesGateway } from './live-notes.gateway.js';
 import { SAMPLE_STORE, StoreShutdown } from './store-shutdown.js';
 
 @Module({})
@@ -15,7 +16,11 @@ export class AppModule {
       module: AppModule,
       imports: [SessionModule.forRoot(store ? { store } : {})],
       controllers: [HomeController, AuthController, NotesController, NotesApiController],
-      providers: [{ provide: SAMPLE_STORE, useValue: store ?? null }, StoreShutdown],
+      providers: [
+        { provide: SAMPLE_STORE, useValue: store ?? null },
+        StoreShutdown,
+        LiveNotesGateway,
+      ],
     };
   }
 }

@@ -1,4 +1,4 @@
-// Dual build: ESM for NestJS 12 apps, CommonJS for NestJS 11 apps (SPEC §1).
+// Dual build: ESM for NestJS 12 apps, CommonJS for NestJS 11 apps.
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

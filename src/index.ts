@@ -1,23 +1,16 @@
 export { SessionModule } from './nest/session.module.js';
-export {
-  SESSION_MODULE_OPTIONS,
-  SESSION_MODULE_OPTIONS_TYPE,
-  SESSION_MODULE_ASYNC_OPTIONS_TYPE,
-} from './nest/session-module-definition.js';
-export type {
-  SessionModuleOptions,
-  CsrfOptions,
-  ResolvedCsrfOptions,
-  SessionConfig,
-} from './core/session-options.js';
+export { SESSION_MODULE_OPTIONS } from './nest/session-module-definition.js';
+export type { SessionModuleOptions, CsrfOptions } from './core/session-options.js';
 export type { CookieParams } from './core/cookie-params.js';
 export { SessionManager } from './core/session-manager.js';
-export { SessionRuntime } from './core/session-runtime.js';
 export { Session } from './nest/session.decorator.js';
 export { Segment } from './nest/segment.decorator.js';
-export { SkipCsrf, SKIP_CSRF } from './nest/skip-csrf.decorator.js';
+export { SkipCsrf } from './nest/skip-csrf.decorator.js';
 export { CsrfGuard, type CsrfRejectionReason } from './nest/csrf.guard.js';
+export { CsrfException } from './nest/csrf.exception.js';
 export { SessionExceptionFilter } from './nest/session-exception.filter.js';
+export { SessionInterceptor } from './nest/session.interceptor.js';
+export { SessionSockets } from './nest/session-sockets.js';
 export {
   SessionHealthIndicator,
   type SessionStoreHealth,
@@ -25,8 +18,19 @@ export {
 export { CsrfToken } from './core/csrf-token.js';
 export { Randval, type RandvalInterface } from './core/randval.js';
 export {
+  SessionError,
+  type SessionErrorCode,
   SessionStoreUnavailableError,
+  SessionUnavailableError,
   SessionTooLargeError,
   SessionOptionsError,
 } from './core/errors.js';
-export type { SessionStore } from './core/session-store.js';
+export {
+  followClusterTopology,
+  type ClusterTopologyFollower,
+  type ClusterTopologyOptions,
+  type RedisClusterClient,
+  type RedisClusterNode,
+  type RedisClusterNodeClient,
+  type RedisClusterSlots,
+} from './storage/cluster-topology.js';

@@ -4,7 +4,7 @@ import Keyv from 'keyv';
 import type { SessionModuleOptions } from '../../src/index.js';
 import type { Variant } from './variants.js';
 
-/** Our module's options for a variant: defaults, or the Redis store the README recommends. */
+/** Our module's options for a variant: defaults, or the Redis store docs/stores.md recommends. */
 export function auraSessionOptions(variant: Variant, redisUrl: string): SessionModuleOptions {
   if (variant.store === 'redis') {
     const store = new KeyvRedis(

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post, Redirect } from '@nestjs/common';
 import { Segment, Session, type SessionManager } from '../../src/index.js';
 import { textField } from '../form-input.js';
+import { LiveNotesGateway } from '../live-notes.gateway.js';
 import { AUTH_SEGMENT, type AuthData } from '../segments.js';
 import { loginPage } from '../views/login-page.js';
 import { HtmlPage } from './html-page.js';
@@ -11,6 +12,8 @@ interface LoginForm {
 
 @Controller()
 export class AuthController {
+  constructor(private readonly live: LiveNotesGateway) {}
+
   @Get('login')
   @HtmlPage()
   async showLogin(
@@ -43,6 +46,8 @@ export class AuthController {
   @Post('logout')
   @Redirect('/', 303)
   async logout(@Session() session: SessionManager): Promise<void> {
+    // Read before destroy() forgets the id: the session's open tabs are told it ended.
+    if (await session.resume()) this.live.signOut(session);
     await session.destroy();
   }
 }

@@ -26,6 +26,32 @@ const COUNT_SCRIPT = raw(`<script>
   });
 </script>`);
 
+/**
+ * Shows notes added in the session's other tabs as they come: the socket's handshake carries the
+ * session cookie, and the server sends this session's notes only.
+ */
+const LIVE_SCRIPT = raw(`<script src="/socket.io/socket.io.js"></script>
+<script>
+  {
+    const list = document.getElementById('notes');
+    const empty = document.getElementById('no-notes');
+    const liveStatus = document.getElementById('live-status');
+    const socket = io({ transports: ['websocket'] });
+    socket.on('notes', (notes) => {
+      list.replaceChildren(...notes.map((text) => {
+        const item = document.createElement('li');
+        item.textContent = text;
+        return item;
+      }));
+      empty.hidden = notes.length > 0;
+      liveStatus.textContent = 'Live updates: on';
+    });
+    socket.on('signed-out', () => {
+      liveStatus.textContent = 'Live updates: signed out';
+    });
+  }
+</script>`);
+
 export function homePage({ user, notes, notice, csrfToken }: HomePageData): string {
   return layout({
     title: 'Home',
@@ -38,13 +64,10 @@ export function homePage({ user, notes, notice, csrfToken }: HomePageData): stri
     body: html`${flashMessage(notice, 'notice')}
       <section>
         <h2>Your notes</h2>
-        ${
-          notes.length === 0
-            ? html`<p class="hint">No notes yet.</p>`
-            : html`<ul class="notes" id="notes">
-                ${notes.map((note) => html`<li>${note}</li>`)}
-              </ul>`
-        }
+        <p class="hint" id="no-notes" ${notes.length === 0 ? '' : raw('hidden')}>No notes yet.</p>
+        <ul class="notes" id="notes">
+          ${notes.map((note) => html`<li>${note}</li>`)}
+        </ul>
         <form class="inline" method="post" action="/notes">
           ${csrfField(csrfToken)}
           <input
@@ -57,6 +80,7 @@ export function homePage({ user, notes, notice, csrfToken }: HomePageData): stri
           />
           <button type="submit">Add note</button>
         </form>
+        <p class="hint" id="live-status">Live updates: connecting…</p>
         <p class="hint">
           Notes live in the <code>App\\Notes</code> segment. The form carries the CSRF token in
           <code>__csrf_value</code>; "Note added" is a flash value, shown once.
@@ -73,6 +97,6 @@ export function homePage({ user, notes, notice, csrfToken }: HomePageData): stri
           <code>&lt;meta name="csrf-token"&gt;</code> in the <code>x-csrf-token</code> header.
         </p>
       </section>`,
-    script: COUNT_SCRIPT,
+    script: html`${COUNT_SCRIPT}${LIVE_SCRIPT}`,
   });
 }

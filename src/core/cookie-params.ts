@@ -2,9 +2,12 @@ import { SessionOptionsError } from './errors.js';
 
 /** Attributes of the session cookie (all but its name). */
 export interface CookieParams {
-  /** Default `/`. */
+  /**
+   * Default `/`. Starts with `/` and holds printable ASCII only, without `;` or `<`
+   * (percent-encode anything else).
+   */
   path: string;
-  /** Default: none (host-only cookie). */
+  /** Default: none (host-only cookie). A host name: letters, digits, `-` and `.`. */
   domain?: string;
   /** `'auto'` (default): Secure when the request arrived over HTTPS as the adapter reports it. */
   secure: boolean | 'auto';
@@ -12,7 +15,11 @@ export interface CookieParams {
   httpOnly: boolean;
   /** Default `'lax'`. */
   sameSite: 'lax' | 'strict' | 'none';
-  /** Lifetime in milliseconds; absent (default) makes a browser-session cookie. */
+  /**
+   * Lifetime in milliseconds; absent (default) makes a browser-session cookie. At least 1000:
+   * `Max-Age` counts whole seconds (rounded down), and `Max-Age=0` would delete the cookie.
+   * Sent as at most 400 days, the most browsers keep a cookie; a longer value is not an error.
+   */
   maxAge?: number;
   /** Adds the `Partitioned` attribute (CHIPS). */
   partitioned?: boolean;
@@ -26,17 +33,35 @@ export const DEFAULT_COOKIE_PARAMS: CookieParams = {
 };
 
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// What the cookie serializer accepts, so an attribute that passes here cannot fail at commit.
+const PATH_VALUE = /^\/[\u0020-\u003A\u003D-\u007E]*$/;
+const DOMAIN_VALUE =
+  /^([.]?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)([.][a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const MIN_MAX_AGE = 1000;
 
-/** Throws a {@link SessionOptionsError} naming the option when `params` cannot work. */
+/**
+ * Throws a {@link SessionOptionsError} naming the option when `params` cannot work. Runs where
+ * the attributes are given (module options, `setCookieParams`), so a bad one never reaches a
+ * response. Messages never echo a path or domain: they end up in logs, and may hold CR/LF.
+ */
 export function validateCookieParams(name: string, params: CookieParams, option = 'cookie'): void {
   if (!COOKIE_NAME.test(name)) {
     throw new SessionOptionsError(`${option}.name`, `must be a valid cookie name, got "${name}"`);
   }
-  if (typeof params.path !== 'string' || !params.path.startsWith('/')) {
-    throw new SessionOptionsError(`${option}.path`, 'must be a string starting with "/"');
+  if (typeof params.path !== 'string' || !PATH_VALUE.test(params.path)) {
+    throw new SessionOptionsError(
+      `${option}.path`,
+      'must start with "/" and hold printable ASCII only, without ";" or "<" (percent-encode the rest)',
+    );
   }
-  if (params.domain !== undefined && (typeof params.domain !== 'string' || !params.domain)) {
-    throw new SessionOptionsError(`${option}.domain`, 'must be a non-empty string');
+  if (
+    params.domain !== undefined &&
+    (typeof params.domain !== 'string' || !DOMAIN_VALUE.test(params.domain))
+  ) {
+    throw new SessionOptionsError(
+      `${option}.domain`,
+      'must be a host name like "example.com" (letters, digits, "-" and "." only)',
+    );
   }
   if (params.secure !== 'auto' && typeof params.secure !== 'boolean') {
     throw new SessionOptionsError(`${option}.secure`, "must be true, false or 'auto'");
@@ -49,9 +74,14 @@ export function validateCookieParams(name: string, params: CookieParams, option 
   }
   if (
     params.maxAge !== undefined &&
-    (typeof params.maxAge !== 'number' || !Number.isFinite(params.maxAge) || params.maxAge <= 0)
+    (typeof params.maxAge !== 'number' ||
+      !Number.isFinite(params.maxAge) ||
+      params.maxAge < MIN_MAX_AGE)
   ) {
-    throw new SessionOptionsError(`${option}.maxAge`, 'must be a positive number of milliseconds');
+    throw new SessionOptionsError(
+      `${option}.maxAge`,
+      'must be a number of milliseconds of at least 1000 (the cookie counts whole seconds)',
+    );
   }
   if (params.sameSite === 'none' && params.secure === false) {
     throw new SessionOptionsError(`${option}.sameSite`, "'none' needs secure: true or 'auto'");

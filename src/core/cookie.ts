@@ -2,6 +2,9 @@ import { parse, serialize } from 'cookie';
 import type { CookieParams } from './cookie-params.js';
 import { isWellFormedSessionId } from './session-id.js';
 
+// Browsers keep a cookie at most 400 days, whatever Max-Age says.
+const MAX_AGE_CAP_SECONDS = 400 * 24 * 60 * 60;
+
 // Far above any real Cookie header; a longer one is not worth parsing for a 43-character id.
 const MAX_COOKIE_HEADER = 16 * 1024;
 
@@ -22,7 +25,10 @@ export function readSessionId(header: string | undefined, name: string): string 
   return value !== undefined && isWellFormedSessionId(value) ? value : undefined;
 }
 
-/** The `Set-Cookie` header that hands `id` to the browser. */
+/**
+ * The `Set-Cookie` header that hands `id` to the browser. `Max-Age` is `maxAge` in whole
+ * seconds, rounded down and capped at 400 days.
+ */
 export function sessionCookieHeader(
   name: string,
   id: string,
@@ -35,7 +41,10 @@ export function sessionCookieHeader(
     secure,
     httpOnly: params.httpOnly,
     sameSite: params.sameSite,
-    maxAge: params.maxAge === undefined ? undefined : Math.floor(params.maxAge / 1000),
+    maxAge:
+      params.maxAge === undefined
+        ? undefined
+        : Math.min(Math.floor(params.maxAge / 1000), MAX_AGE_CAP_SECONDS),
     partitioned: params.partitioned,
   });
 }

@@ -1,4 +1,7 @@
-/** What the session model needs from one HTTP request and its response, whatever the framework. */
+/**
+ * @internal What the session model needs from one HTTP request and its response, whatever the
+ * framework.
+ */
 export interface HttpExchange {
   /** The request method in upper case. */
   readonly method: string;

@@ -1,20 +1,64 @@
 /**
+ * How deeply objects and arrays may nest in a session value. Far beyond any real data, and far
+ * below the depth at which JSON serialization runs out of stack.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
  * Throws a TypeError naming `key` unless `value` survives a JSON round trip unchanged: sessions
  * are stored as JSON, and a value that comes back different (a Date as a string, a Map as `{}`,
- * a dropped `undefined`) is a bug that would only show up on the next request.
+ * a dropped `undefined`) is a bug that would only show up on the next request. A value nested
+ * more than {@link MAX_JSON_DEPTH} levels deep is refused too.
  */
 export function assertJsonValue(value: unknown, key: string): void {
-  check(value, key, key, new Set());
+  check(value, key, key, new Set(), 0);
 }
 
-/** A deep copy of a JSON value, so callers never share objects with the session. */
+/**
+ * A deep copy of a JSON value, so callers never share objects with the session. Iterative, so
+ * no nesting depth can exhaust the stack.
+ */
 export function cloneJson<V>(value: V): V {
-  return typeof value === 'object' && value !== null
-    ? (JSON.parse(JSON.stringify(value)) as V)
-    : value;
+  if (typeof value !== 'object' || value === null) return value;
+  const root = emptyLike(value);
+  const pending: [source: object, target: Record<string, unknown> | unknown[]][] = [[value, root]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [source, target] = next;
+    if (Array.isArray(source)) {
+      const copy = target as unknown[];
+      for (let i = 0; i < source.length; i++) copy[i] = copyOf(source[i], pending);
+    } else {
+      const copy = target as Record<string, unknown>;
+      for (const [k, v] of Object.entries(source)) {
+        // A plain assignment to "__proto__" would swap the copy's prototype instead.
+        if (k === '__proto__') {
+          Object.defineProperty(copy, k, {
+            value: copyOf(v, pending),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else {
+          copy[k] = copyOf(v, pending);
+        }
+      }
+    }
+  }
+  return root as V;
 }
 
-function check(value: unknown, key: string, path: string, seen: Set<object>): void {
+function copyOf(value: unknown, pending: [object, Record<string, unknown> | unknown[]][]): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = emptyLike(value);
+  pending.push([value, copy]);
+  return copy;
+}
+
+function emptyLike(value: object): Record<string, unknown> | unknown[] {
+  return Array.isArray(value) ? [] : {};
+}
+
+function check(value: unknown, key: string, path: string, seen: Set<object>, depth: number): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -28,12 +72,14 @@ function check(value: unknown, key: string, path: string, seen: Set<object>): vo
     default:
       return fail(key, path, `a ${typeof value} is not a JSON value`);
   }
+  // The path of so deep a value is no help to read, so the message names the key only.
+  if (depth === MAX_JSON_DEPTH) fail(key, key, `it nests deeper than ${MAX_JSON_DEPTH} levels`);
   if (seen.has(value)) fail(key, path, 'it contains a cycle');
   seen.add(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) fail(key, `${path}[${i}]`, 'sparse arrays do not survive JSON');
-      check(value[i], key, `${path}[${i}]`, seen);
+      check(value[i], key, `${path}[${i}]`, seen, depth + 1);
     }
   } else {
     const proto = Object.getPrototypeOf(value) as unknown;
@@ -44,7 +90,7 @@ function check(value: unknown, key: string, path: string, seen: Set<object>): vo
     if (Object.getOwnPropertySymbols(value).length > 0) {
       fail(key, path, 'symbol keys do not survive JSON');
     }
-    for (const [k, v] of Object.entries(value)) check(v, key, `${path}.${k}`, seen);
+    for (const [k, v] of Object.entries(value)) check(v, key, `${path}.${k}`, seen, depth + 1);
   }
   seen.delete(value);
 }

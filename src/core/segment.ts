@@ -5,6 +5,7 @@ import type { SegmentState, SessionRecord } from './session-record.js';
 /**
  * A named part of the session (Aura's `Segment`): its keys never clash with another segment's.
  * Every method is async because the first one to run may have to load the session.
+ * @inline
  */
 export interface Segment<T extends object = Record<string, unknown>> {
   /** The segment's name. */
@@ -13,10 +14,15 @@ export interface Segment<T extends object = Record<string, unknown>> {
   get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined>;
   /** Stores a JSON value; starts a session when there is none. */
   set<K extends keyof T & string>(key: K, value: T[K]): Promise<void>;
+  /** Deletes `key` from this segment. */
   remove(key: keyof T & string): Promise<void>;
   /** Empties this segment only. */
   clear(): Promise<void>;
-  /** A copy of every value of this segment. */
+  /**
+   * A copy of every value of this segment, except one under the key `__proto__`: as an own key
+   * it would make `Object.assign(target, all)` replace `target`'s prototype. Read that one with
+   * `get('__proto__')`.
+   */
   getAll(): Promise<Partial<T>>;
   /** Stores a read-once value for this or a later request. */
   setFlash(key: string, value: unknown): Promise<void>;
@@ -26,7 +32,10 @@ export interface Segment<T extends object = Record<string, unknown>> {
   getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined>;
   /** Whether a flash value is there; never removes it. */
   hasFlash(key: string): Promise<boolean>;
-  /** Reads and removes every flash value of this segment. */
+  /**
+   * Reads and removes every flash value of this segment, except one under the key `__proto__`
+   * (for the reason given at `getAll()`): it stays for `getFlash('__proto__')`.
+   */
   getAllFlash(): Promise<Record<string, unknown>>;
   /** Removes every flash value of this segment. */
   clearFlash(): Promise<void>;
@@ -34,7 +43,10 @@ export interface Segment<T extends object = Record<string, unknown>> {
   keepFlash(): Promise<void>;
 }
 
-/** What a segment needs from the session manager that owns it. */
+// The one key that an assignment treats as a prototype, not as data.
+const UNSAFE_KEY = '__proto__';
+
+/** @internal What a segment needs from the session manager that owns it. */
 export interface SegmentHost {
   /** The session for a read: resumed if there is one, never created. */
   sessionForRead(): Promise<SessionRecord | undefined>;
@@ -42,7 +54,7 @@ export interface SegmentHost {
   sessionForWrite(): Promise<SessionRecord>;
   /** Applies `change` to this request's session and remembers it for the commit. */
   change(change: SessionChange): void;
-  /** Like {@link change}, but refused with `SessionTooLargeError` when it breaks `maxSize`. */
+  /** Like {@link SegmentHost.change}, but refused with `SessionTooLargeError` when it breaks `maxSize`. */
   changeWithinLimit(change: SessionChange & { segment: string; key: string; value: unknown }): void;
   /** Forgets this request's consumptions of `segment`'s flash values. */
   keepFlash(segment: string): void;
@@ -84,8 +96,11 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   }
 
   async getAll(): Promise<Partial<T>> {
-    const values = (await this.state())?.values ?? new Map<string, unknown>();
-    return cloneJson(Object.fromEntries(values)) as Partial<T>;
+    const all: Record<string, unknown> = {};
+    for (const [key, value] of (await this.state())?.values ?? []) {
+      if (key !== UNSAFE_KEY) all[key] = value;
+    }
+    return cloneJson(all) as Partial<T>;
   }
 
   async setFlash(key: string, value: unknown): Promise<void> {
@@ -131,14 +146,8 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   async getAllFlash(): Promise<Record<string, unknown>> {
     const all: Record<string, unknown> = {};
     const keys = new Set([...((await this.state())?.flash.keys() ?? []), ...this.flashNow.keys()]);
-    for (const key of keys) {
-      Object.defineProperty(all, key, {
-        value: await this.getFlash(key),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
+    keys.delete(UNSAFE_KEY);
+    for (const key of keys) all[key] = await this.getFlash(key);
     return all;
   }
 

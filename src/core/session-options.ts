@@ -3,7 +3,7 @@ import { DEFAULT_COOKIE_PARAMS, validateCookieParams, type CookieParams } from '
 import { SessionOptionsError } from './errors.js';
 import { Randval, type RandvalInterface } from './randval.js';
 
-/** CSRF protection settings (SPEC §6). */
+/** CSRF protection settings: the `csrf` option of `SessionModule.forRoot()`. */
 export interface CsrfOptions {
   /** Register the `CsrfGuard` globally. Default `true`. */
   guard?: boolean;
@@ -24,7 +24,10 @@ export interface SessionModuleOptions {
   /** Prefix of every store key. Default `'sess:'`. */
   keyPrefix?: string;
   /** The session cookie. Defaults: `sid`, `/`, HttpOnly, SameSite=Lax, Secure `'auto'`. */
-  cookie?: Partial<CookieParams> & { name?: string };
+  cookie?: Partial<CookieParams> & {
+    /** The cookie's name. Default `'sid'`; `__Host-` and `__Secure-` names are checked against their rules. */
+    name?: string;
+  };
   /** A session unused this long is gone. Default 30 minutes. */
   idleTimeout?: number;
   /** A session older than this is gone, however active. Default: off. */

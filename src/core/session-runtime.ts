@@ -2,7 +2,7 @@ import type { SessionConfig } from './session-options.js';
 import type { SessionLogger } from './session-logger.js';
 import type { SessionStore } from './session-store.js';
 
-/** What every request's session shares within one app: its config, its store, its logger. */
+/** @internal What every request's session shares within one app: its config, its store, its logger. */
 export class SessionRuntime {
   constructor(
     readonly config: SessionConfig,

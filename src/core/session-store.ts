@@ -42,6 +42,11 @@ export interface SessionStore {
   readonly atomic: boolean;
   /** Makes the store ready for the first request (connects a client); never rejects. */
   connect?(): Promise<void>;
+  /**
+   * Checks a health probe makes beyond writing and reading a probe session (every Redis Cluster
+   * master answers); rejects when one fails.
+   */
+  checkHealth?(timeout: number): Promise<void>;
   /** What is stored under `key`. */
   load(key: string): MaybePromise<StoreLookup>;
   /**

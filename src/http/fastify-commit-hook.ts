@@ -51,6 +51,7 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
           logger.warn(`Session not saved before the response: ${String(error)}`);
           return resume(payload);
         }
+        logger.warn((error as Error).message);
         reply.code(failure.statusCode);
         reply.removeHeader('location');
         reply.removeHeader('content-length');

@@ -35,6 +35,7 @@ export function holdResponseUntilCommitted(
       logger.warn(`Session not saved before the response: ${String(error)}`);
       return release();
     }
+    logger.warn((error as Error).message);
     held = undefined;
     replaced = true;
     res.statusCode = failure.statusCode;

@@ -1,19 +1,25 @@
-import {
-  ForbiddenException,
-  Injectable,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedCsrfOptions } from '../core/session-options.js';
 import { SessionRuntime } from '../core/session-runtime.js';
+import { crossSiteReason, headerValue } from '../http/cross-site.js';
 import { bindResponse, originOf, sessionOf } from '../http/request-session.js';
+import { contextRequestOf, graphqlOperationOf } from './context-request.js';
+import { CsrfException } from './csrf.exception.js';
+import { GraphqlExtensionsError } from './graphql-error.js';
 import { SKIP_CSRF } from './skip-csrf.decorator.js';
 
-/** Why the guard refused a request; the `reason` field of the 403 body. */
+/**
+ * Why the guard refused a request; the `reason` field of the 403 body (and of a GraphQL error's
+ * `extensions`). `csrf_method_not_allowed`: a GraphQL mutation sent with a safe method (GET).
+ */
 export type CsrfRejectionReason =
-  'csrf_cross_site' | 'csrf_origin_mismatch' | 'csrf_token_missing' | 'csrf_token_invalid';
+  | 'csrf_cross_site'
+  | 'csrf_origin_mismatch'
+  | 'csrf_token_missing'
+  | 'csrf_token_invalid'
+  | 'csrf_method_not_allowed';
 
 interface GuardedRequest {
   method: string;
@@ -21,59 +27,106 @@ interface GuardedRequest {
   body?: unknown;
 }
 
+/** Methods a browser sends cross-site without asking (links, images, prefetch). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+interface Refusal {
+  reason: CsrfRejectionReason;
+  message: string;
+}
+
 /**
  * Refuses cross-site forgeries of unsafe requests, cheapest check first: Fetch Metadata, then
  * the `Origin` header, then the session's CSRF token from the header or the body field (never
  * the query string, which leaks into logs and Referer). Safe methods are never checked and never
- * load a session. Registered globally by `SessionModule` unless `csrf.guard` is false.
+ * load a session. GraphQL mutations are checked against their HTTP request whatever the GraphQL
+ * driver's own CSRF setting, and refused outright when sent with a safe method; queries are not
+ * checked. WebSocket messages and RPC handlers pass. Registered globally by `SessionModule`
+ * unless `csrf.guard` is false.
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
+  /** @internal Nest injects them. */
   constructor(
     private readonly runtime: SessionRuntime,
     private readonly reflector: Reflector,
   ) {}
 
-  // Synchronous for the requests it does not check: safe methods pay no promise.
+  // Synchronous for the requests it does not check: safe methods and queries pay no promise.
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const csrf = this.runtime.config.csrf;
-    if (!csrf || context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<GuardedRequest>();
-    if (!csrf.methods.includes(request.method)) return true;
-    const skip = this.reflector.getAllAndOverride<boolean | undefined>(SKIP_CSRF, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    return skip ? true : this.check(context, request, csrf);
+    if (!csrf) return true;
+    const type = context.getType<string>();
+    if (type === 'http') {
+      const request = context.switchToHttp().getRequest<GuardedRequest>();
+      if (!csrf.methods.includes(request.method) || this.skipped(context)) return true;
+      return this.check(context, request, csrf).then(httpVerdict);
+    }
+    if (type !== 'graphql' || graphqlOperationOf(context) !== 'mutation') return true;
+    if (this.skipped(context)) return true;
+    return this.checkMutation(context, csrf);
+  }
+
+  private skipped(context: ExecutionContext): boolean {
+    return (
+      this.reflector.getAllAndOverride<boolean | undefined>(SKIP_CSRF, [
+        context.getHandler(),
+        context.getClass(),
+      ]) === true
+    );
+  }
+
+  private async checkMutation(
+    context: ExecutionContext,
+    csrf: ResolvedCsrfOptions,
+  ): Promise<boolean> {
+    const request = contextRequestOf(context)?.request as GuardedRequest | undefined;
+    // A mutation with no HTTP request behind it (a subscription transport) cannot be checked.
+    const refusal: Refusal | undefined = !request
+      ? { reason: 'csrf_cross_site', message: 'Mutation without an HTTP request refused' }
+      : SAFE_METHODS.has(request.method)
+        ? {
+            reason: 'csrf_method_not_allowed',
+            message: `Mutations cannot be sent with ${request.method}`,
+          }
+        : await this.check(context, request, csrf);
+    if (!refusal) return true;
+    throw new GraphqlExtensionsError(refusal.message, {
+      code: 'FORBIDDEN',
+      reason: refusal.reason,
+    });
   }
 
   private async check(
     context: ExecutionContext,
     request: GuardedRequest,
     csrf: ResolvedCsrfOptions,
-  ): Promise<boolean> {
-    const origin = header(request.headers, 'origin');
-    const trusted = origin !== undefined && csrf.trustedOrigins.includes(origin);
-    const site = header(request.headers, 'sec-fetch-site');
-    if (site === 'cross-site' || (site === 'same-site' && !trusted)) {
-      reject('csrf_cross_site', 'Cross-site request refused');
+  ): Promise<Refusal | undefined> {
+    const crossSite = crossSiteReason(
+      request.headers,
+      () => originOf(request),
+      csrf.trustedOrigins,
+    );
+    if (crossSite === 'csrf_cross_site') {
+      return { reason: crossSite, message: 'Cross-site request refused' };
     }
-    if (origin !== undefined && !trusted && origin !== originOf(request)) {
-      reject('csrf_origin_mismatch', `Origin ${origin} is not allowed`);
+    if (crossSite === 'csrf_origin_mismatch') {
+      const origin = headerValue(request.headers, 'origin');
+      return { reason: crossSite, message: `Origin ${origin} is not allowed` };
     }
     const token = this.tokenOf(request, csrf);
     if (token === undefined || token === '') {
-      reject('csrf_token_missing', 'CSRF token missing');
+      return { reason: 'csrf_token_missing', message: 'CSRF token missing' };
     }
-    bindResponse(request, context.switchToHttp().getResponse());
+    const response = contextRequestOf(context)?.response;
+    if (response !== undefined) bindResponse(request, response);
     const session = sessionOf(request, this.runtime);
     const valid = await session.isCsrfTokenValid(token);
-    if (!valid) reject('csrf_token_invalid', 'CSRF token invalid');
-    return true;
+    return valid ? undefined : { reason: 'csrf_token_invalid', message: 'CSRF token invalid' };
   }
 
   private tokenOf(request: GuardedRequest, csrf: ResolvedCsrfOptions): unknown {
-    const fromHeader = header(request.headers, csrf.header);
+    const fromHeader = headerValue(request.headers, csrf.header);
     if (fromHeader !== undefined && fromHeader !== '') return fromHeader;
     const body = request.body;
     if (typeof body !== 'object' || body === null || !Object.hasOwn(body, csrf.field)) {
@@ -83,11 +136,7 @@ export class CsrfGuard implements CanActivate {
   }
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function reject(reason: CsrfRejectionReason, message: string): never {
-  throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message, reason });
+function httpVerdict(refusal: Refusal | undefined): boolean {
+  if (refusal) throw new CsrfException(refusal.reason, refusal.message);
+  return true;
 }

@@ -1,29 +1,80 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { throwError, type Observable } from 'rxjs';
 import {
   failureResponseOf,
   SessionStoreUnavailableError,
   SessionTooLargeError,
+  SessionUnavailableError,
+  type SessionFailureResponse,
 } from '../core/errors.js';
+import { GraphqlExtensionsError } from './graphql-error.js';
+
+type SessionFailure = SessionStoreUnavailableError | SessionTooLargeError | SessionUnavailableError;
+
+/** What a client is told when a write needs a session the connection cannot start. */
+const SESSION_UNAVAILABLE = {
+  statusCode: 403,
+  error: 'Forbidden',
+  message: 'No live session: sign in again',
+  reason: 'session_unavailable',
+} as const;
+
+/** A WebSocket client as Nest's adapters know it: socket.io's `emit`, or `ws`'s `send`. */
+interface SocketClientLike {
+  readyState?: unknown;
+  send?: (data: string) => unknown;
+  emit?: (event: string, payload: unknown) => unknown;
+}
 
 /**
- * Answers session failures thrown by handlers and guards: 503 when the store is down or slow
- * (never "no session", which would log the user out), 413 when a write breaks `maxSize`.
- * Registered globally by `SessionModule`; costs nothing on requests that do not fail.
+ * Answers session failures in the shape each kind of handler answers errors in. HTTP: 503 when
+ * the store is down or slow (never "no session", which would log the user out), 413 when a
+ * write breaks `maxSize`. GraphQL: an error whose `extensions.code` is
+ * `SESSION_STORE_UNAVAILABLE`, `SESSION_TOO_LARGE` or `SESSION_UNAVAILABLE`. WebSocket (with
+ * `@UseFilters(SessionExceptionFilter)` on the gateway, as Nest applies no global filter there):
+ * the adapter's usual `exception` event, `{ status: 'error', message, reason }`. RPC: an RPC
+ * error to the caller with the same `reason`. Registered globally by `SessionModule`; costs
+ * nothing where nothing fails.
  */
-@Catch(SessionStoreUnavailableError, SessionTooLargeError)
+@Catch(SessionStoreUnavailableError, SessionTooLargeError, SessionUnavailableError)
 export class SessionExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('SessionModule');
 
+  /** @internal Nest injects it. */
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  catch(error: SessionStoreUnavailableError | SessionTooLargeError, host: ArgumentsHost): void {
-    const failure = failureResponseOf(error)!;
-    if (error instanceof SessionStoreUnavailableError) this.logger.warn(error.message);
-    this.adapterHost.httpAdapter.reply(
-      host.switchToHttp().getResponse(),
-      failure,
-      failure.statusCode,
-    );
+  catch(error: SessionFailure, host: ArgumentsHost): void | Observable<never> {
+    const failure: SessionFailureResponse | typeof SESSION_UNAVAILABLE =
+      failureResponseOf(error) ?? SESSION_UNAVAILABLE;
+    this.logger.warn(error.message);
+    const type = host.getType<string>();
+    if (type === 'http') {
+      this.adapterHost.httpAdapter.reply(
+        host.switchToHttp().getResponse(),
+        failure,
+        failure.statusCode,
+      );
+      return;
+    }
+    if (type === 'graphql') {
+      throw new GraphqlExtensionsError(failure.message, {
+        code: failure.reason.toUpperCase(),
+        reason: failure.reason,
+      });
+    }
+    const payload = { status: 'error', message: failure.message, reason: failure.reason };
+    if (type === 'ws')
+      return emitException(host.switchToWs().getClient<SocketClientLike>(), payload);
+    return throwError(() => ({ ...payload, statusCode: failure.statusCode }));
+  }
+}
+
+// As Nest's own WebSocket exception filter does: a `ws` socket's `emit` would only fire locally.
+function emitException(client: SocketClientLike, payload: object): void {
+  if (typeof client.readyState === 'number' && typeof client.send === 'function') {
+    client.send(JSON.stringify({ event: 'exception', data: payload }));
+  } else if (typeof client.emit === 'function') {
+    client.emit('exception', payload);
   }
 }

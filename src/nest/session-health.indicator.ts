@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { newRecord } from '../core/session-record.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { settle } from '../core/store-call.js';
+import { withTimeout } from '../core/with-timeout.js';
 
 /** What {@link SessionHealthIndicator.check} found. */
 export interface SessionStoreHealth {
+  /** `'up'` when the probe key was written, read back and deleted in time. */
   status: 'up' | 'down';
   /** Milliseconds the probe took. */
   responseTime: number;
@@ -16,11 +18,15 @@ export interface SessionStoreHealth {
 /**
  * Tells whether the session store answers, for a readiness probe or a `@nestjs/terminus`
  * custom indicator: writes, reads back and deletes a probe session, all within `storeTimeout`.
+ * On Redis Cluster it also pings every master of the client's slot map: a probe key lands on one
+ * master only, and the sessions of a failed master are out of reach until a replica takes over.
  */
 @Injectable()
 export class SessionHealthIndicator {
+  /** @internal Nest injects it. */
   constructor(private readonly runtime: SessionRuntime) {}
 
+  /** Probes the store; never throws: a failure is `status: 'down'` with its `message`. */
   async check(): Promise<SessionStoreHealth> {
     const { store, config } = this.runtime;
     const key = `${config.keyPrefix}health:${randomUUID()}`;
@@ -33,6 +39,9 @@ export class SessionHealthIndicator {
       const found = await settle(store.load(key), 'load', deadline);
       await settle(store.delete(key), 'delete', deadline);
       if (typeof found !== 'object') throw new Error('the probe session did not read back');
+      if (store.checkHealth) {
+        await withTimeout('ping', store.checkHealth(config.storeTimeout), config.storeTimeout);
+      }
       return { status: 'up', responseTime: Date.now() - started };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -11,7 +11,8 @@ import { SessionManager } from '../core/session-manager.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
 import { installFastifyCommitHook, type FastifyHookHost } from '../http/fastify-commit-hook.js';
-import { attachRuntime, sessionOf } from '../http/request-session.js';
+import { attachRuntime, bindResponse, sessionOf } from '../http/request-session.js';
+import { injectedRequest } from './context-request.js';
 import { CsrfGuard } from './csrf.guard.js';
 import {
   ConfigurableSessionModule,
@@ -19,6 +20,9 @@ import {
 } from './session-module-definition.js';
 import { SessionHealthIndicator } from './session-health.indicator.js';
 import { SessionExceptionFilter } from './session-exception.filter.js';
+import { SessionInterceptor } from './session.interceptor.js';
+import { SessionSockets } from './session-sockets.js';
+import { serveSocketSessions, type UpgradeSource } from '../ws/socket-handshake.js';
 import { sessionRuntimeProvider } from './session-runtime.provider.js';
 
 const allowAll: CanActivate = { canActivate: () => true };
@@ -28,7 +32,11 @@ const sessionManagerProvider: Provider = {
   provide: SessionManager,
   scope: Scope.REQUEST,
   inject: [REQUEST, SessionRuntime],
-  useFactory: (request: object, runtime: SessionRuntime) => sessionOf(request, runtime),
+  useFactory: (injected: object, runtime: SessionRuntime) => {
+    const { request, response } = injectedRequest(injected);
+    if (response !== undefined) bindResponse(request, response);
+    return sessionOf(request, runtime);
+  },
 };
 
 /** With CSRF or its guard turned off, the global slot holds a guard that lets everything through. */
@@ -44,7 +52,9 @@ const globalCsrfGuardProvider: Provider = {
  * Global by default (`isGlobal: false` to opt out). Registers the CSRF guard and the filter that
  * answers session failures (503, 413) globally, and hooks the HTTP server so a used session is
  * committed before its response goes out. There is deliberately no global interceptor: Nest's
- * interceptor pipeline alone halves the throughput of a bare Fastify route.
+ * interceptor pipeline alone halves the throughput of a bare Fastify route. WebSocket gateways
+ * opt in with `@UseInterceptors(SessionInterceptor)`, and reach a socket's session with the
+ * `SessionSockets` it provides.
  */
 @Module({
   providers: [
@@ -52,12 +62,22 @@ const globalCsrfGuardProvider: Provider = {
     sessionManagerProvider,
     CsrfGuard,
     SessionHealthIndicator,
+    SessionSockets,
+    SessionInterceptor,
     globalCsrfGuardProvider,
     { provide: APP_FILTER, useClass: SessionExceptionFilter },
   ],
-  exports: [SessionRuntime, SessionManager, CsrfGuard, SessionHealthIndicator],
+  exports: [
+    SessionRuntime,
+    SessionManager,
+    CsrfGuard,
+    SessionHealthIndicator,
+    SessionSockets,
+    SessionInterceptor,
+  ],
 })
 export class SessionModule extends ConfigurableSessionModule implements OnModuleInit {
+  /** @internal Nest injects it. */
   constructor(
     private readonly runtime: SessionRuntime,
     private readonly adapterHost: HttpAdapterHost,
@@ -70,6 +90,10 @@ export class SessionModule extends ConfigurableSessionModule implements OnModule
     return super.forRoot(options);
   }
 
+  /**
+   * Hooks the HTTP server so that a used session is committed before its response goes out, and
+   * connects the store.
+   */
   async onModuleInit(): Promise<void> {
     this.hookHttpServer();
     await this.connectStore();
@@ -80,6 +104,8 @@ export class SessionModule extends ConfigurableSessionModule implements OnModule
     if (!adapter) return;
     const instance = adapter.getInstance<object>();
     attachRuntime(instance, this.runtime);
+    const server = adapter.getHttpServer() as UpgradeSource | undefined;
+    if (server) serveSocketSessions(server, this.runtime);
     if (adapter.getType() === 'fastify') {
       installFastifyCommitHook(instance as FastifyHookHost, this.runtime.logger);
     }

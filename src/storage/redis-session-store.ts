@@ -2,6 +2,11 @@ import type { Cache } from 'cache-manager';
 import type { Keyv } from 'keyv';
 import type { SessionRecord } from '../core/session-record.js';
 import type { CommitOutcome, SessionStore, StoreLookup } from '../core/session-store.js';
+import {
+  followClusterTopology,
+  isRedisClusterClient,
+  pingClusterMasters,
+} from './cluster-topology.js';
 import { COMPARE_AND_SET, MOVE, versionOf, type RedisScript } from './redis-scripts.js';
 import { MOVED_TEXT, decodeSessionText, encodeSessionText } from './session-text.js';
 
@@ -71,6 +76,8 @@ export class RedisSessionStore implements SessionStore {
     ) {
       return undefined;
     }
+    // node-redis v5 would keep sending a failed master's slots to the dead node.
+    if (isRedisClusterClient(client)) followClusterTopology(client);
     return new RedisSessionStore(
       keyv,
       adapter as KeyvRedisLike,
@@ -87,6 +94,11 @@ export class RedisSessionStore implements SessionStore {
     const client = await this.client();
     if (this.adapter.isCluster?.() !== false || typeof client.scriptLoad !== 'function') return;
     await Promise.all([client.scriptLoad(COMPARE_AND_SET.source), client.scriptLoad(MOVE.source)]);
+  }
+
+  async checkHealth(timeout: number): Promise<void> {
+    const client = this.adapter.client;
+    if (isRedisClusterClient(client)) await pingClusterMasters(client, timeout);
   }
 
   async load(key: string): Promise<StoreLookup> {

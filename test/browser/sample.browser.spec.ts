@@ -112,6 +112,7 @@ describeInBrowser('sample app in Chromium', () => {
     it('signs in, keeps notes with CSRF-checked forms and JSON, refuses another origin, signs out', async () => {
       const user = 'Ada & <b>Lovelace</b>';
       const note = 'Buy <milk> & "eggs"';
+      const liveNote = 'Call <Charles>';
       let sidAfterLogin: string | undefined;
 
       await step('an anonymous visit starts no session', async () => {
@@ -141,10 +142,45 @@ describeInBrowser('sample app in Chromium', () => {
         expect(await page.locator('#notes li').allTextContents()).toEqual([note]);
       });
 
+      await step(
+        "a second tab of the session shows a note added in the first, live; another user's does not",
+        async () => {
+          const other = await context.newPage();
+          await other.goto(sampleUrl);
+          await other.getByText('Live updates: on').waitFor();
+          expect(await other.locator('#notes li').allTextContents()).toEqual([note]);
+          const stranger = await browser.newContext();
+          try {
+            const strangerPage = await stranger.newPage();
+            await strangerPage.goto(url('/login'));
+            await strangerPage.getByLabel('Name').fill('Grace');
+            await submit(strangerPage, strangerPage.getByRole('button', { name: 'Sign in' }));
+            await strangerPage.getByText('Live updates: on').waitFor();
+            await page.getByLabel('Note').fill(liveNote);
+            await submit(page, page.getByRole('button', { name: 'Add note' }));
+            await other.locator('#notes li', { hasText: liveNote }).waitFor();
+            expect(await other.locator('#notes li').allTextContents()).toEqual([note, liveNote]);
+            // The same push reached every socket it was meant for; the other user's list is untouched.
+            expect(await strangerPage.locator('#notes li').count()).toBe(0);
+          } finally {
+            await stranger.close();
+            await other.close();
+          }
+        },
+      );
+
+      await step('a page of another origin cannot open a socket in the session', async () => {
+        const foreign = await context.newPage();
+        await foreign.goto(forgingSite.socketUrl);
+        await foreign.waitForFunction("document.title !== 'connecting'");
+        expect(await foreign.title()).toBe('signed out');
+        await foreign.close();
+      });
+
       await step('reload, and the flash message is gone', async () => {
         await page.reload();
         expect(await page.locator('.flash').count()).toBe(0);
-        expect(await page.locator('#notes li').allTextContents()).toEqual([note]);
+        expect(await page.locator('#notes li').allTextContents()).toEqual([note, liveNote]);
       });
 
       await step('the JSON call with the x-csrf-token header succeeds', async () => {
@@ -154,8 +190,8 @@ describeInBrowser('sample app in Chromium', () => {
         ]);
         expect(response.request().headers()['x-csrf-token']).toMatch(/\S/);
         expect(response.status()).toBe(200);
-        expect(await response.json()).toEqual({ count: 1 });
-        await page.getByText('The API counts 1 note.').waitFor();
+        expect(await response.json()).toEqual({ count: 2 });
+        await page.getByText('The API counts 2 notes.').waitFor();
       });
 
       await step('a form posted from another origin is rejected with 403', async () => {
@@ -168,7 +204,7 @@ describeInBrowser('sample app in Chromium', () => {
         expect(response.status()).toBe(403);
         expect(await response.json()).toMatchObject({ statusCode: 403, reason: 'csrf_cross_site' });
         await page.goto(sampleUrl);
-        expect(await page.locator('#notes li').allTextContents()).toEqual([note]);
+        expect(await page.locator('#notes li').allTextContents()).toEqual([note, liveNote]);
       });
 
       await step('log out, and the session is gone', async () => {

@@ -1,6 +1,7 @@
+import type { Response } from 'supertest';
 import { HardeningController } from '../support/hardening-controller.js';
 import { startSession } from '../support/hardening-scenarios.js';
-import { memoryStore } from '../support/hardening-stores.js';
+import { appOnStore, memoryStore, storesFor } from '../support/hardening-stores.js';
 import { gate } from '../support/hardening-sync.js';
 import { ADAPTERS, createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -88,5 +89,50 @@ describe.each(ADAPTERS)('flash values under concurrent requests (%s)', (adapter)
     expect(second.status).toBe(200);
     const after = await withSid(sid).get('/flash-has', { seg: 'F', key: 'msg' }).expect(200);
     expect(after.body).toEqual({ has: false });
+  });
+});
+
+const stores = storesFor('flash read-once under concurrent requests');
+
+describe.each(ADAPTERS)('flash read by concurrent requests (%s)', (adapter) => {
+  describe.each(stores)('%s store', (storeName, openStore) => {
+    let t: TestApp;
+    appOnStore(adapter, openStore, (_store, app) => {
+      t = app;
+    });
+
+    const withSid = (sid: string, path: string, query: Record<string, string>) =>
+      t.http().get(path).query(query).set('Cookie', `sid=${sid}`);
+
+    it('three readers that all loaded before any committed all see it; afterwards it is gone', async () => {
+      const sid = await startSession(t);
+      await withSid(sid, '/flash-set', { seg: 'F', key: 'msg', value: '"once"' }).expect(200);
+
+      const finishers: Array<() => Promise<Response>> = [];
+      for (let i = 0; i < 3; i++) {
+        const name = `flash-three-${adapter}-${storeName}-${i}`;
+        const pending = withSid(sid, '/flash-get', { seg: 'F', key: 'msg', gate: name }).then(
+          (res) => res,
+        );
+        await gate(name).arrived();
+        finishers.push(() => {
+          gate(name).open();
+          return pending;
+        });
+      }
+      const answers: Response[] = [];
+      for (const finish of finishers) answers.push(await finish());
+
+      // Each loaded the same snapshot, so each read it: read-once is exact between requests
+      // that follow one another, not between requests that overlap.
+      for (const res of answers) {
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ found: true, value: 'once' });
+      }
+      const has = await withSid(sid, '/flash-has', { seg: 'F', key: 'msg' }).expect(200);
+      expect(has.body).toEqual({ has: false });
+      const later = await withSid(sid, '/flash-get', { seg: 'F', key: 'msg' }).expect(200);
+      expect(later.body).toEqual({ found: false, value: null });
+    });
   });
 });

@@ -1,5 +1,21 @@
 import fc from 'fast-check';
-import { assertJsonValue, cloneJson } from '../../src/core/json-value.js';
+import { assertJsonValue, cloneJson, MAX_JSON_DEPTH } from '../../src/core/json-value.js';
+
+/** `levels` objects (or arrays) each holding the next one, the innermost holding `'end'`. */
+function nested(levels: number, kind: 'object' | 'array' = 'object'): unknown {
+  let value: unknown = 'end';
+  for (let i = 0; i < levels; i++) value = kind === 'object' ? { next: value } : [value];
+  return value;
+}
+
+/** How many objects or arrays `value` nests, counted without recursion. */
+function depthOf(value: unknown): number {
+  let depth = 0;
+  for (let v = value; typeof v === 'object' && v !== null; depth++) {
+    v = Array.isArray(v) ? v[0] : (v as { next: unknown }).next;
+  }
+  return depth;
+}
 
 class Point {
   constructor(
@@ -66,6 +82,25 @@ describe('assertJsonValue', () => {
     );
   });
 
+  it.each(['object', 'array'] as const)(
+    'refuses a value nested 100 000 levels deep (%s) with a TypeError naming the key',
+    (kind) => {
+      const value = nested(100_000, kind);
+      expect(() => assertJsonValue(value, 'tree')).toThrow(TypeError);
+      expect(() => assertJsonValue(value, 'tree')).toThrow(
+        'Session value for key "tree" cannot be stored: it nests deeper than 1000 levels',
+      );
+    },
+  );
+
+  it('accepts exactly MAX_JSON_DEPTH levels and refuses one more', () => {
+    expect(MAX_JSON_DEPTH).toBe(1000);
+    expect(() => assertJsonValue(nested(1000), 'k')).not.toThrow();
+    expect(() => assertJsonValue(nested(1000, 'array'), 'k')).not.toThrow();
+    expect(() => assertJsonValue(nested(1001), 'k')).toThrow(/"k".*deeper than 1000 levels/);
+    expect(() => assertJsonValue({ a: [nested(999)] }, 'k')).toThrow(/deeper than 1000/);
+  });
+
   it('accepts every JSON value', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
@@ -98,6 +133,22 @@ describe('cloneJson', () => {
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect(Object.keys(copy)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each(['object', 'array'] as const)(
+    'copies a value nested 100 000 levels deep (%s) without running out of stack',
+    (kind) => {
+      const value = nested(100_000, kind);
+      const copy = cloneJson(value);
+      expect(copy).not.toBe(value);
+      expect(depthOf(copy)).toBe(100_000);
+    },
+  );
+
+  it('keeps nested __proto__ keys as own keys', () => {
+    const copy = cloneJson(JSON.parse('[{"a":{"__proto__":[1]}}]') as [{ a: object }]);
+    expect(Object.getPrototypeOf(copy[0].a)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(copy[0].a, '__proto__')?.value).toEqual([1]);
   });
 
   it('equals the JSON round trip of every JSON value', () => {

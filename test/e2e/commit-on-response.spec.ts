@@ -1,8 +1,8 @@
 import { BadRequestException, Controller, Get, Redirect, Res, type Type } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Segment, Session, SessionManager } from '../../src/index.js';
 import { countingCache } from '../support/counting-cache.js';
+import { fakeClock } from '../support/fake-clock.js';
 import {
   ADAPTERS,
   cookiesOf,
@@ -297,6 +297,7 @@ describe.each(ADAPTERS)('commit on response (%s)', (adapter) => {
 describe.each(ADAPTERS)('throttled touch (%s)', (adapter) => {
   let t: TestApp;
   const { cache, calls } = countingCache();
+  const clock = fakeClock();
 
   beforeAll(async () => {
     t = await createTestApp(adapter, { store: cache, idleTimeout: 10_000, touchAfter: 150 }, [
@@ -310,7 +311,7 @@ describe.each(ADAPTERS)('throttled touch (%s)', (adapter) => {
     calls.reset();
     await t.http().get('/cor/read').set('Cookie', `sid=${sid}`).expect(200);
     expect(calls.set).toBe(0);
-    await sleep(200);
+    clock.advance(200);
     await t.http().get('/cor/read').set('Cookie', `sid=${sid}`).expect(200);
     expect(calls.set).toBe(1);
     await t.http().get('/cor/read').set('Cookie', `sid=${sid}`).expect(200);

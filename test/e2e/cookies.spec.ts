@@ -1,7 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
-import { Segment, Session, SessionManager } from '../../src/index.js';
+import { Controller, Get, Query } from '@nestjs/common';
+import { Segment, Session, SessionManager, type CookieParams } from '../../src/index.js';
 import { countingCache } from '../support/counting-cache.js';
-import { cookieAttributes, forgedSessionId } from '../support/core-store.js';
+import { cookieAttributes, forgedSessionId, peekSession } from '../support/core-store.js';
 import { ADAPTERS, createTestApp, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
 
 type Values = { n: number };
@@ -32,6 +32,49 @@ class ScopedCookieController {
   async logout(@Session() session: SessionManager) {
     await session.destroy();
     return { ok: true };
+  }
+}
+
+/** Cookie attributes an app might pass to `setCookieParams`, keyed by a test's `case`. */
+const SET_COOKIE_PARAMS: Record<string, Partial<CookieParams>> = {
+  'path with ;': { path: '/app; Domain=evil.example' },
+  'path with CR/LF': { path: '/app\r\nSet-Cookie: x=1' },
+  'path with NUL': { path: '/app\u0000' },
+  'domain with CR/LF': { domain: 'example.com\r\nX-Injected: 1' },
+  'domain with ;': { domain: 'example.com; Secure' },
+  'maxAge under 1 s': { maxAge: 500 },
+  'huge maxAge': { maxAge: 1e300 },
+  'maxAge past 400 days': { maxAge: 401 * 86_400_000 },
+};
+
+@Controller('params')
+class CookieParamsController {
+  /** Writes a value, then changes the cookie attributes as a "remember me" login would. */
+  @Get('set')
+  async set(
+    @Query('case') name: string,
+    @Segment('App\\Cookie') seg: Segment<Values>,
+    @Session() session: SessionManager,
+  ) {
+    await seg.set('n', 1);
+    session.setCookieParams(SET_COOKIE_PARAMS[name]!);
+    return { ok: true };
+  }
+
+  /** Same, but answers the error instead of letting it through. */
+  @Get('caught')
+  async caught(
+    @Query('case') name: string,
+    @Segment('App\\Cookie') seg: Segment<Values>,
+    @Session() session: SessionManager,
+  ) {
+    await seg.set('n', 1);
+    try {
+      session.setCookieParams(SET_COOKIE_PARAMS[name]!);
+      return { refused: false };
+    } catch (error) {
+      return { refused: true, name: (error as Error).name, message: (error as Error).message };
+    }
   }
 }
 
@@ -178,4 +221,54 @@ describe.each(ADAPTERS)('configured cookie attributes (%s)', (adapter) => {
     expect(attributes.get('path')).toBe('/app');
     expect(attributes.get('domain')).toBe('example.com');
   });
+});
+
+describe.each(ADAPTERS)('setCookieParams with unusable attributes (%s)', (adapter) => {
+  let t: TestApp;
+  const { cache, keyv } = countingCache();
+
+  beforeAll(async () => {
+    t = await createTestApp(adapter, { store: cache }, [CookieParamsController]);
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['path with ;', 'path'],
+    ['path with CR/LF', 'path'],
+    ['path with NUL', 'path'],
+    ['domain with CR/LF', 'domain'],
+    ['domain with ;', 'domain'],
+    ['maxAge under 1 s', 'maxAge'],
+  ])('refuses a %s at the call, naming the attribute', async (name, attribute) => {
+    const res = await t.http().get('/params/caught').query({ case: name }).expect(200);
+    expect(res.body.refused).toBe(true);
+    expect(res.body.name).toBe('SessionOptionsError');
+    expect(res.body.message).toContain(`"setCookieParams.${attribute}"`);
+    // The message ends up in logs: no raw attribute value, so no forged log lines.
+    expect(res.body.message).not.toMatch(/[\r\n\u0000]/);
+    const { path, domain } = SET_COOKIE_PARAMS[name]!;
+    for (const raw of [path, domain]) if (raw) expect(res.body.message).not.toContain(raw);
+    // The session keeps its valid attributes: it is stored and its cookie is sent.
+    const sid = sidOf(res)!;
+    expect(cookieAttributes(setCookieFor(res)!).get('path')).toBe('/');
+    expect((await peekSession(keyv, sid))?.segments['App\\Cookie']?.values).toEqual({ n: 1 });
+  });
+
+  it('answers an error for an uncaught refusal, and never stores a session without its cookie', async () => {
+    const res = await t.http().get('/params/set').query({ case: 'path with ;' });
+    expect(res.status).toBe(500);
+    const sid = sidOf(res);
+    expect(sid).toBeDefined();
+    expect(setCookieFor(res)).not.toMatch(/evil/);
+    expect((await peekSession(keyv, sid!))?.segments['App\\Cookie']?.values).toEqual({ n: 1 });
+  });
+
+  it.each([['huge maxAge'], ['maxAge past 400 days']])(
+    'sends a %s as Max-Age of 400 days',
+    async (name) => {
+      const res = await t.http().get('/params/caught').query({ case: name }).expect(200);
+      expect(res.body).toEqual({ refused: false });
+      expect(cookieAttributes(setCookieFor(res)!).get('max-age')).toBe(String(400 * 86_400));
+    },
+  );
 });

@@ -10,6 +10,7 @@ import { startCsrfApp, type CsrfAppSetup, type CsrfTestApp } from '../support/cs
 import { expectRefused, issueToken, unmask, type IssuedToken } from '../support/csrf-client.js';
 import { CsrfTestController } from '../support/csrf-controllers.js';
 import { countingCache } from '../support/counting-cache.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { ADAPTERS, sidOf, type AdapterName } from '../support/test-app.js';
 
 @Controller('hooks')
@@ -256,9 +257,10 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
 
   describe('a short idleTimeout', () => {
     const { t, issued } = withApp(adapter, { idleTimeout: 300 });
+    const clock = fakeClock();
 
     it('makes the tokens of an expired session invalid, without starting a new one', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 450));
+      clock.advance(450);
       const res = await t()
         .http()
         .post('/csrf/action')

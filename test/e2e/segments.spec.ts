@@ -331,8 +331,9 @@ describe.each(ADAPTERS)('segments (%s)', (adapter) => {
       expect((await get(cookie, 'App\\Proto', 'prototype')).body.value).toBe('plain');
       const all = await get(cookie, 'App\\Proto');
       expect(all.body.plainPrototype).toBe(true);
+      // getAll leaves __proto__ out: Object.assign would treat it as a prototype.
       expect(all.body.entries.map(([key]: [string]) => key).sort()).toEqual(
-        ['__proto__', 'constructor', 'prototype'].sort(),
+        ['constructor', 'prototype'].sort(),
       );
     });
 

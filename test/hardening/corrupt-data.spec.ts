@@ -4,7 +4,7 @@ import { startSession } from '../support/hardening-scenarios.js';
 import { memoryStore, redisStore, type InspectableStore } from '../support/hardening-stores.js';
 import { redisAvailable, type RedisServer } from '../support/redis-server.js';
 import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
-import { SessionRuntime } from '../../src/index.js';
+import { SessionRuntime } from '../../src/core/session-runtime.js';
 
 type Store = InspectableStore & { redis?: RedisServer };
 

@@ -2,6 +2,7 @@ import { modelOnMemory } from '../support/hardening-manager.js';
 import { startSession } from '../support/hardening-scenarios.js';
 import { appOnStore, storesFor } from '../support/hardening-stores.js';
 import { ADAPTERS, type TestApp } from '../support/test-app.js';
+import type { Segment } from '../../src/index.js';
 
 const NAMES = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty'];
 
@@ -41,6 +42,7 @@ describe.each(ADAPTERS)('prototype-like segment names and keys (%s)', (adapter) 
         }
       }
 
+      // getAll leaves a __proto__ key out; get('__proto__') below still reads it.
       const all = await t
         .http()
         .get('/all')
@@ -49,7 +51,9 @@ describe.each(ADAPTERS)('prototype-like segment names and keys (%s)', (adapter) 
         .expect(200);
       const expected = NAMES.map((seg) => [
         seg,
-        `{${NAMES.map((key) => `${JSON.stringify(key)}:${valueJson(seg, key)}`).join(',')}}`,
+        `{${NAMES.filter((key) => key !== '__proto__')
+          .map((key) => `${JSON.stringify(key)}:${valueJson(seg, key)}`)
+          .join(',')}}`,
       ]);
       const pairs = all.body.pairs as Array<[string, unknown]>;
       expect(pairs.map(([seg, values]) => [seg, JSON.stringify(values)])).toEqual(expected);
@@ -95,22 +99,49 @@ describe.each(ADAPTERS)('prototype-like segment names and keys (%s)', (adapter) 
   });
 });
 
-describe('prototype-like flash keys in the session model', () => {
-  it('getAllFlash returns them as own keys, across requests', async () => {
-    const before = prototypeSnapshot();
+describe('prototype-like keys in getAll and getAllFlash', () => {
+  /** Writes with `write` in one request; the result opens the same segment in a later one. */
+  async function storedSession(write: (segment: Segment) => Promise<void>) {
     const { request } = modelOnMemory();
     const first = request();
-    const segment = first.manager.newSegment(NAMES[1]!);
-    for (const key of NAMES) await segment.setFlash(key, { polluted: key });
+    await write(first.manager.newSegment(NAMES[1]!));
     await first.manager.commit();
     const sid = /^sid=([^;]+)/.exec(first.exchange.cookies.get('sid')!)![1]!;
+    return () => request(`sid=${sid}`).manager.newSegment(NAMES[1]!);
+  }
 
-    const all = await request(`sid=${sid}`).manager.newSegment(NAMES[1]!).getAllFlash();
+  it('getAll leaves __proto__ out, so Object.assign cannot swap a prototype', async () => {
+    const before = prototypeSnapshot();
+    const next = await storedSession(async (segment) => {
+      for (const key of NAMES) await segment.set(key, { polluted: key });
+    });
+    const segment = next();
+    const all = await segment.getAll();
     expect(Object.getPrototypeOf(all)).toBe(Object.prototype);
-    expect(Object.keys(all).sort()).toEqual([...NAMES].sort());
-    for (const key of NAMES) {
+    expect(Object.keys(all).sort()).toEqual(NAMES.filter((k) => k !== '__proto__').sort());
+    const assigned = Object.assign({}, all);
+    expect(Object.getPrototypeOf(assigned)).toBe(Object.prototype);
+    expect((assigned as Record<string, unknown>).polluted).toBeUndefined();
+    expect(await segment.get('__proto__')).toEqual({ polluted: '__proto__' });
+    expect(prototypeSnapshot()).toEqual(before);
+  });
+
+  it('getAllFlash leaves __proto__ out and unread; the others are own keys, read once', async () => {
+    const before = prototypeSnapshot();
+    const next = await storedSession(async (segment) => {
+      for (const key of NAMES) await segment.setFlash(key, { polluted: key });
+    });
+    const segment = next();
+    const all = await segment.getAllFlash();
+    expect(Object.getPrototypeOf(all)).toBe(Object.prototype);
+    expect(Object.keys(all).sort()).toEqual(NAMES.filter((k) => k !== '__proto__').sort());
+    for (const key of NAMES.filter((k) => k !== '__proto__')) {
       expect(Object.getOwnPropertyDescriptor(all, key)?.value).toEqual({ polluted: key });
     }
+    const assigned = Object.assign({}, all);
+    expect(Object.getPrototypeOf(assigned)).toBe(Object.prototype);
+    expect(await segment.getAllFlash()).toEqual({});
+    expect(await segment.getFlash('__proto__')).toEqual({ polluted: '__proto__' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(prototypeSnapshot()).toEqual(before);
   });

@@ -1,7 +1,6 @@
-import { jest } from '@jest/globals';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
-import { fakeDateOnly } from '../support/fake-clock.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { storageApps, valueFor } from '../support/storage-apps.js';
 import { ADAPTERS, sidOf, type TestApp } from '../support/test-app.js';
 
@@ -34,9 +33,7 @@ function memoryStoreOf(t: TestApp): MemorySessionStore {
 describe.each(ADAPTERS)('default memory store (%s)', (adapter) => {
   const start = storageApps(adapter);
 
-  afterEach(() => {
-    jest.useRealTimers();
-  });
+  const clock = fakeClock();
 
   it('with no store option, forgets the least recently used one-request sessions past memoryStoreMaxSessions', async () => {
     const t = await start({ memoryStoreMaxSessions: CAP });
@@ -76,11 +73,10 @@ describe.each(ADAPTERS)('default memory store (%s)', (adapter) => {
 
   it('drops expired sessions from memory as new sessions come in, with no request reading them', async () => {
     const t = await start({ memoryStoreMaxSessions: CAP, idleTimeout: 60_000 });
-    fakeDateOnly();
     const store = memoryStoreOf(t);
     await manyVisitors(t, 100, 'old');
     expect(store.size).toBe(100);
-    jest.setSystemTime(Date.now() + 61_000);
+    clock.advance(61_000);
     await manyVisitors(t, 100, 'new');
     expect(store.size).toBe(100);
   });

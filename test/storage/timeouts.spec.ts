@@ -1,11 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { storeKeyOf } from '../support/core-store.js';
 import { countingCache } from '../support/counting-cache.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { storageApps, valueFor } from '../support/storage-apps.js';
 import { ADAPTERS, sidOf } from '../support/test-app.js';
 
 describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
   const start = storageApps(adapter);
+  const clock = fakeClock();
 
   it('forgets a session idle for idleTimeout, though the cookie and the stored record remain', async () => {
     const { cache, keyv } = countingCache();
@@ -18,7 +19,7 @@ describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
     const stored = await keyv.get(key);
     expect(typeof stored).toBe('string');
     await keyv.set(key, stored, 60_000);
-    await sleep(400);
+    clock.advance(400);
     expect(await keyv.get(key)).toBe(stored);
 
     expect(await valueFor(t, sid)).toBeNull();
@@ -33,9 +34,8 @@ describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
     const t = await start({ store: cache, idleTimeout: 500, touchAfter: 50 });
     const sid = sidOf(await t.http().get('/put/alive').expect(200))!;
     calls.reset();
-    const until = Date.now() + 1500;
-    while (Date.now() < until) {
-      await sleep(100);
+    for (let elapsed = 0; elapsed < 1500; elapsed += 100) {
+      clock.advance(100);
       expect(await valueFor(t, sid)).toBe('alive');
     }
     expect(calls.set).toBeGreaterThan(0);
@@ -44,31 +44,34 @@ describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
   it('ends a session at absoluteTimeout however active it is', async () => {
     const t = await start({ idleTimeout: 10_000, touchAfter: 50, absoluteTimeout: 800 });
     const sid = sidOf(await t.http().get('/put/busy').expect(200))!;
-    const created = Date.now();
-    const seen: { at: number; value: unknown }[] = [];
-    while (Date.now() - created < 1300) {
-      const at = Date.now() - created;
-      seen.push({ at, value: await valueFor(t, sid) });
-      await sleep(100);
-    }
-    const early = seen.filter((s) => s.at < 500);
-    const late = seen.filter((s) => s.at >= 900);
-    expect(early.length).toBeGreaterThan(0);
-    expect(late.length).toBeGreaterThan(0);
-    expect(early.every((s) => s.value === 'busy')).toBe(true);
-    expect(late.every((s) => s.value === null)).toBe(true);
+    let elapsed = 0;
+    /** What reads at each of `at` (ms after the write) found. */
+    const read = async (at: number[]) => {
+      const values: unknown[] = [];
+      for (const next of at) {
+        clock.advance(next - elapsed);
+        elapsed = next;
+        values.push(await valueFor(t, sid));
+      }
+      return values;
+    };
+    const early = await read([0, 100, 200, 300, 400, 500, 600, 700, 799]);
+    const late = await read([800, 900, 1000, 1300]);
+    expect(early.every((value) => value === 'busy')).toBe(true);
+    expect(late.every((value) => value === null)).toBe(true);
   });
 
   it('counts absoluteTimeout from the first creation, across regenerateId', async () => {
     const t = await start({ idleTimeout: 10_000, absoluteTimeout: 800 });
     const sid = sidOf(await t.http().get('/put/kept').expect(200))!;
-    const created = Date.now();
-    await sleep(400);
+    clock.advance(400);
     const regenerated = await t.http().get('/regenerate').set('Cookie', `sid=${sid}`).expect(200);
     const newSid = sidOf(regenerated)!;
     expect(newSid).not.toBe(sid);
     expect(await valueFor(t, newSid)).toBe('kept');
-    await sleep(Math.max(0, created + 900 - Date.now()));
+    clock.advance(399);
+    expect(await valueFor(t, newSid)).toBe('kept');
+    clock.advance(1);
     expect(await valueFor(t, newSid)).toBeNull();
   });
 
@@ -77,11 +80,14 @@ describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
     const t = await start({ store: cache, idleTimeout: 10_000, touchAfter: 1000 });
     const sid = sidOf(await t.http().get('/put/quiet').expect(200))!;
     calls.reset();
-    for (let i = 0; i < 5; i++) expect(await valueFor(t, sid)).toBe('quiet');
+    for (let i = 0; i < 5; i++) {
+      expect(await valueFor(t, sid)).toBe('quiet');
+      clock.advance(199);
+    }
     expect(calls.set).toBe(0);
     expect(calls.get).toBeGreaterThanOrEqual(5);
 
-    await sleep(1100);
+    clock.advance(5);
     calls.reset();
     expect(await valueFor(t, sid)).toBe('quiet');
     expect(calls.set).toBe(1);

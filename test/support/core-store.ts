@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Keyv } from 'keyv';
 
-/** The JSON shape the library stores for a session (SPEC §8 / src/core/session-record.ts). */
+/** The JSON shape the library stores for a session (see src/core/session-record.ts). */
 export interface StoredSession {
   v: number;
   createdAt: number;

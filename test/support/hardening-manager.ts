@@ -1,6 +1,7 @@
 import type { HttpExchange } from '../../src/core/http-exchange.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
-import { SessionManager, SessionRuntime } from '../../src/index.js';
+import { SessionRuntime } from '../../src/core/session-runtime.js';
+import { SessionManager } from '../../src/index.js';
 import { KeyvSessionStore } from '../../src/storage/keyv-session-store.js';
 import { memoryStore } from './hardening-stores.js';
 

@@ -33,7 +33,7 @@ export function memoryStore(): InspectableStore & { calls: StoreCalls } {
   };
 }
 
-/** A throwaway redis-server and a cache on it configured as the README recommends. */
+/** A throwaway redis-server and a cache on it configured as docs/stores.md recommends. */
 export async function redisStore(): Promise<InspectableStore & { redis: RedisServer }> {
   const redis = await startRedis();
   const { cache, disconnect } = redisCache(redis.url);

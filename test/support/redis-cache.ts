@@ -2,7 +2,7 @@ import KeyvRedis from '@keyv/redis';
 import { createCache, type Cache } from 'cache-manager';
 import { Keyv } from 'keyv';
 
-/** A cache-manager cache on Redis, configured as the README recommends. */
+/** A cache-manager cache on Redis, configured as docs/stores.md recommends. */
 export function redisCache(url: string): { cache: Cache; disconnect(): Promise<void> } {
   const store = new KeyvRedis(
     { url, disableOfflineQueue: true },

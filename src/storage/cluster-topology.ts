@@ -1,0 +1,188 @@
+/** A node client of a node-redis cluster, as far as {@link followClusterTopology} uses it. */
+export interface RedisClusterNodeClient {
+  /** Whether its connection is up. */
+  readonly isReady: boolean;
+  /** Sends PING. */
+  ping(): Promise<unknown>;
+}
+
+/** A node of a node-redis cluster's slot map. */
+export interface RedisClusterNode {
+  /** `host:port` */
+  readonly address: string;
+  /** Its client; none before the first command when the cluster minimizes connections. */
+  readonly client?: RedisClusterNodeClient;
+}
+
+/** The slot map holder of a node-redis v5 cluster client (its `_slots`). */
+export interface RedisClusterSlots {
+  /** Reads the slot map again, asking `startWith` first and the root nodes after it. */
+  rediscover(startWith: RedisClusterNodeClient): Promise<void>;
+}
+
+/**
+ * The parts of a node-redis v5 cluster client (`createCluster` from `redis`, `@redis/client` or
+ * `@keyv/redis`) that {@link followClusterTopology} uses.
+ */
+export interface RedisClusterClient {
+  /** Whether the client is connected (or connecting) and not closed. */
+  readonly isOpen: boolean;
+  /** The masters of the client's current slot map. */
+  readonly masters: readonly RedisClusterNode[];
+  /** The replicas of the client's current slot map (empty unless it reads from replicas). */
+  readonly replicas: readonly RedisClusterNode[];
+  /** node-redis's slot map holder. */
+  readonly _slots: RedisClusterSlots;
+  /** The connected client of `node`. */
+  nodeClient(node: RedisClusterNode): Promise<RedisClusterNodeClient> | RedisClusterNodeClient;
+  /** Subscribes to a node's connection errors and reconnection attempts. */
+  on(event: 'node-error' | 'node-reconnecting', listener: (...args: unknown[]) => void): unknown;
+}
+
+/** Options of {@link followClusterTopology}. */
+export interface ClusterTopologyOptions {
+  /**
+   * How often the slot map is read again while a master cannot be reached, in ms. It bounds how
+   * long after a failover the client keeps sending the failed master's slots to the dead node.
+   * Default 500.
+   */
+  interval?: number;
+}
+
+/** A running {@link followClusterTopology}. */
+export interface ClusterTopologyFollower {
+  /**
+   * Reads the slot map again now, asking a node that answers (the other masters first). Resolves
+   * once the cluster client uses the new map; never rejects. Meant for a store that saw a
+   * command fail: a failover may have moved the key's slot.
+   */
+  refresh(): Promise<void>;
+}
+
+const followers = new WeakMap<RedisClusterClient, ClusterTopologyFollower>();
+
+/**
+ * Makes a node-redis v5 cluster client follow a failover.
+ *
+ * node-redis v5 reads the slot map only when a node answers MOVED or ASK. A killed master answers
+ * nothing: its node client keeps reconnecting to the dead address, and the client never learns
+ * that a replica took the master's slots over, so every command for those slots fails until the
+ * dead node comes back (and answers MOVED). This follower watches the client's `node-error` and
+ * `node-reconnecting` events; while any master's connection is down it has the cluster client
+ * read the slot map again every `interval` ms, from a node that answers. Once the cluster has
+ * promoted the replica, that read drops the dead node (closing its connection) and routes its
+ * slots to the new master; then the follower goes quiet again. Following the same client twice
+ * returns the first follower.
+ *
+ * @returns the follower, whose `refresh()` a store may call when a command failed.
+ */
+export function followClusterTopology(
+  cluster: RedisClusterClient,
+  options: ClusterTopologyOptions = {},
+): ClusterTopologyFollower {
+  const existing = followers.get(cluster);
+  if (existing) return existing;
+  const interval = options.interval ?? 500;
+  if (!Number.isFinite(interval) || interval <= 0) {
+    throw new RangeError(`followClusterTopology: interval must be a positive number of ms`);
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  const refresh = (): Promise<void> => {
+    running ??= rediscover(cluster).finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const tick = () => {
+    if (!cluster.isOpen || !cluster.masters.some(isDown)) {
+      clearInterval(timer);
+      timer = undefined;
+      return;
+    }
+    void refresh();
+  };
+
+  const nodeTrouble = () => {
+    if (timer !== undefined) return;
+    // Not holding the process open: a client that is shut down stops the timer at its next tick.
+    timer = setInterval(tick, interval).unref();
+    tick();
+  };
+  cluster.on('node-error', nodeTrouble);
+  cluster.on('node-reconnecting', nodeTrouble);
+
+  const follower = { refresh };
+  followers.set(cluster, follower);
+  return follower;
+}
+
+/**
+ * Whether `client` is a node-redis v5 cluster client that {@link followClusterTopology} can
+ * follow, so a store can follow whatever cluster its Keyv adapter holds.
+ */
+export function isRedisClusterClient(client: unknown): client is RedisClusterClient {
+  const candidate = client as Partial<RedisClusterClient> | null | undefined;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    Array.isArray(candidate.masters) &&
+    typeof candidate._slots?.rediscover === 'function' &&
+    typeof candidate.on === 'function'
+  );
+}
+
+/**
+ * Pings every master of the cluster's current slot map, each bounded by `timeout` ms. Rejects
+ * naming the first master that does not answer: its sessions cannot be read or written until the
+ * cluster has promoted a replica and the client follows it (or the node is back).
+ */
+export async function pingClusterMasters(
+  cluster: RedisClusterClient,
+  timeout: number,
+): Promise<void> {
+  await Promise.all(
+    cluster.masters.map(async (master) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${timeout} ms`)), timeout);
+      });
+      try {
+        await Promise.race([
+          Promise.resolve(cluster.nodeClient(master)).then((c) => c.ping()),
+          late,
+        ]);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`Redis Cluster master ${master.address} does not answer: ${reason}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+}
+
+function isDown(node: RedisClusterNode): boolean {
+  // A node without a client was never connected (minimizeConnections): nothing to follow there.
+  return node.client !== undefined && !node.client.isReady;
+}
+
+/**
+ * Rediscovers from a node that answers: starting from a dead one would cost a failed connection
+ * and an `error` event on the cluster client before node-redis falls back to its root nodes.
+ */
+async function rediscover(cluster: RedisClusterClient): Promise<void> {
+  if (!cluster.isOpen) return;
+  const nodes = [...cluster.masters, ...cluster.replicas];
+  const start = nodes.find((node) => node.client?.isReady) ?? nodes.find((node) => node.client);
+  if (!start?.client) return;
+  try {
+    await cluster._slots.rediscover(start.client);
+  } catch {
+    // Every node failed to answer: the cluster client has emitted the `error` already, and the
+    // next tick tries again.
+  }
+}

@@ -1,0 +1,108 @@
+import { jest } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import {
+  followClusterTopology,
+  isRedisClusterClient,
+  type RedisClusterClient,
+} from '../../src/storage/cluster-topology.js';
+
+/** A node client whose readiness the test sets. */
+class FakeNodeClient {
+  constructor(public isReady: boolean) {}
+  ping = () => Promise.resolve('PONG');
+}
+
+/**
+ * A stand-in for a node-redis v5 cluster client: masters with node clients, and a `_slots` whose
+ * `rediscover` records where it started and applies the slot map the test says the cluster has.
+ */
+class FakeCluster extends EventEmitter implements RedisClusterClient {
+  isOpen = true;
+  masters: { address: string; client?: FakeNodeClient }[];
+  replicas: { address: string; client?: FakeNodeClient }[] = [];
+  /** The masters a rediscovery will find: what the cluster reports after a failover. */
+  clusterMasters: { address: string; client?: FakeNodeClient }[];
+  readonly rediscoveredFrom: FakeNodeClient[] = [];
+  readonly _slots = {
+    rediscover: async (startWith: FakeNodeClient) => {
+      this.rediscoveredFrom.push(startWith);
+      this.masters = this.clusterMasters;
+    },
+  };
+
+  constructor(readyFlags: boolean[]) {
+    super();
+    this.masters = readyFlags.map((ready, i) => ({
+      address: `127.0.0.1:700${i}`,
+      client: new FakeNodeClient(ready),
+    }));
+    this.clusterMasters = this.masters;
+  }
+
+  nodeClient(node: Parameters<RedisClusterClient['nodeClient']>[0]) {
+    return node.client!;
+  }
+}
+
+describe('followClusterTopology', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('re-reads the slot map from a live master every interval while a master is down', async () => {
+    const cluster = new FakeCluster([true, true, true]);
+    followClusterTopology(cluster, { interval: 500 });
+    const [, live] = cluster.masters;
+    cluster.masters[0]!.client!.isReady = false;
+    cluster.emit('node-error', new Error('connect ECONNREFUSED'), { port: 7000 });
+    await jest.advanceTimersByTimeAsync(1600);
+    // Once at the event, then at 500, 1000 and 1500 ms; never from the dead node.
+    expect(cluster.rediscoveredFrom).toHaveLength(4);
+    expect(cluster.rediscoveredFrom.every((client) => client.isReady)).toBe(true);
+    expect(cluster.rediscoveredFrom).toContain(live!.client);
+  });
+
+  it('goes quiet once the slot map no longer names the dead master', async () => {
+    const cluster = new FakeCluster([false, true, true]);
+    followClusterTopology(cluster, { interval: 500 });
+    cluster.emit('node-reconnecting', { port: 7000 });
+    await jest.advanceTimersByTimeAsync(1000);
+    const before = cluster.rediscoveredFrom.length;
+    // The cluster promotes the replica: the next read replaces the dead master.
+    cluster.clusterMasters = [
+      { address: '127.0.0.1:7100', client: new FakeNodeClient(true) },
+      ...cluster.masters.slice(1),
+    ];
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(cluster.rediscoveredFrom.length).toBe(before + 1);
+  });
+
+  it('does nothing while every master answers, nor after the client is closed', async () => {
+    const cluster = new FakeCluster([true, true, true]);
+    followClusterTopology(cluster);
+    cluster.emit('node-error', new Error('a replica blip'), { port: 7005 });
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(cluster.rediscoveredFrom).toHaveLength(0);
+
+    cluster.masters[1]!.client!.isReady = false;
+    cluster.isOpen = false;
+    cluster.emit('node-error', new Error('closing'), { port: 7001 });
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(cluster.rediscoveredFrom).toHaveLength(0);
+  });
+
+  it('follows one client once, and refuses a non-positive interval', () => {
+    const cluster = new FakeCluster([true]);
+    const first = followClusterTopology(cluster);
+    expect(followClusterTopology(cluster)).toBe(first);
+    expect(cluster.listenerCount('node-error')).toBe(1);
+    expect(() => followClusterTopology(new FakeCluster([true]), { interval: 0 })).toThrow(
+      /interval must be a positive number/,
+    );
+  });
+
+  it('recognizes a cluster client and nothing else', () => {
+    expect(isRedisClusterClient(new FakeCluster([true]))).toBe(true);
+    expect(isRedisClusterClient({ isOpen: true, get: () => undefined })).toBe(false);
+    expect(isRedisClusterClient(undefined)).toBe(false);
+  });
+});

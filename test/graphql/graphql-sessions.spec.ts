@@ -1,0 +1,217 @@
+import './mercurius-under-jest.js';
+import { countingCache } from '../support/counting-cache.js';
+import type { GraphqlApp } from './graphql-app.js';
+import { resultOf, SETUPS, type GraphqlResult } from './graphql-setups.js';
+import { InjectedResolver, NotesResolver } from './notes.resolver.js';
+
+const EVIL = 'https://evil.example';
+
+describe.each(SETUPS)('GraphQL sessions: $name', (setup) => {
+  const { cache, calls } = countingCache();
+  let t: GraphqlApp;
+
+  beforeAll(async () => {
+    const { startGraphqlApp } = await import('./graphql-app.js');
+    t = await startGraphqlApp(setup, { store: cache }, [NotesResolver, InjectedResolver]);
+  });
+  afterAll(() => t.close());
+
+  const gql = (query: string, cookie?: string, token?: string) => {
+    const req = t.http().post('/graphql').send({ query });
+    if (cookie) req.set('Cookie', cookie);
+    if (token) req.set('x-csrf-token', token);
+    return req.then(resultOf);
+  };
+
+  /** A new session with a CSRF token, issued by a query. */
+  async function newSession(): Promise<{ cookie: string; token: string }> {
+    const res = await gql('{ csrfToken }');
+    expect(res.errors).toBeUndefined();
+    return {
+      cookie: res.cookies.find((c) => c.startsWith('sid='))!,
+      token: res.data!.csrfToken as string,
+    };
+  }
+
+  const notesOf = async (cookie: string) => (await gql('{ notes }', cookie)).data?.notes;
+
+  it('a mutation with a valid token writes a segment; the next request reads it', async () => {
+    const { cookie, token } = await newSession();
+    const added = await gql('mutation { addNote(text: "first") }', cookie, token);
+    expect(added).toMatchObject({ status: 200, data: { addNote: ['first'] } });
+    expect(added.errors).toBeUndefined();
+    expect(await notesOf(cookie)).toEqual(['first']);
+  });
+
+  it('puts Set-Cookie on the mutation response when the mutation changes the session id', async () => {
+    const { cookie, token } = await newSession();
+    const signed = await gql('mutation { signIn(user: "ada") }', cookie, token);
+    expect(signed.errors).toBeUndefined();
+    const renewed = signed.cookies.find((c) => c.startsWith('sid='));
+    expect(renewed).toBeDefined();
+    expect(renewed).not.toBe(cookie);
+    expect((await gql('{ whoAmI }', renewed)).data).toEqual({ whoAmI: 'ada' });
+    expect((await gql('{ whoAmI }', cookie)).data).toEqual({ whoAmI: null });
+  });
+
+  it('gives an injected SessionManager the session of the request', async () => {
+    const { cookie, token } = await newSession();
+    const renewed = (await gql('mutation { signIn(user: "grace") }', cookie, token)).cookies[0]!;
+    const [a, b] = await Promise.all([gql('{ whoAmI }', renewed), gql('{ whoAmI }')]);
+    expect(a.data).toEqual({ whoAmI: 'grace' });
+    expect(b.data).toEqual({ whoAmI: null });
+  });
+
+  it('makes no store call for a query that does not read the session', async () => {
+    const { cookie } = await newSession();
+    calls.reset();
+    const res = await gql('{ ping }', cookie);
+    expect(res.data).toEqual({ ping: true });
+    expect(calls.total()).toBe(0);
+    await notesOf(cookie);
+    expect(calls.get).toBe(1);
+  });
+
+  describe('CSRF checks on mutations', () => {
+    let victim: { cookie: string; token: string };
+    beforeEach(async () => {
+      victim = await newSession();
+      await gql('mutation { addNote(text: "mine") }', victim.cookie, victim.token);
+    });
+
+    const expectForbidden = (res: GraphqlResult, reason: string) => {
+      expect(res.errors?.map((e) => e.extensions)).toEqual([
+        expect.objectContaining({ code: 'FORBIDDEN', reason }),
+      ]);
+      expect(res.data?.addNote ?? null).toBeNull();
+    };
+
+    it('refuses a mutation without a token: csrf_token_missing', async () => {
+      expectForbidden(
+        await gql('mutation { addNote(text: "x") }', victim.cookie),
+        'csrf_token_missing',
+      );
+      expect(await notesOf(victim.cookie)).toEqual(['mine']);
+    });
+
+    it("refuses a mutation with another session's token: csrf_token_invalid", async () => {
+      const other = await newSession();
+      expectForbidden(
+        await gql('mutation { addNote(text: "x") }', victim.cookie, other.token),
+        'csrf_token_invalid',
+      );
+      expect(await notesOf(victim.cookie)).toEqual(['mine']);
+    });
+
+    it('refuses a cross-site JSON mutation even with a valid token: csrf_cross_site', async () => {
+      const res = await t
+        .http()
+        .post('/graphql')
+        .set('Cookie', victim.cookie)
+        .set('x-csrf-token', victim.token)
+        .set('Origin', EVIL)
+        .set('Sec-Fetch-Site', 'Cross-Site')
+        .send({ query: 'mutation { addNote(text: "x") }' })
+        .then(resultOf);
+      expectForbidden(res, 'csrf_cross_site');
+      expect(await notesOf(victim.cookie)).toEqual(['mine']);
+    });
+
+    it('refuses a mutation from a foreign Origin: csrf_origin_mismatch', async () => {
+      const res = await t
+        .http()
+        .post('/graphql')
+        .set('Cookie', victim.cookie)
+        .set('x-csrf-token', victim.token)
+        .set('Origin', EVIL)
+        .send({ query: 'mutation { addNote(text: "x") }' })
+        .then(resultOf);
+      expectForbidden(res, 'csrf_origin_mismatch');
+      expect(await notesOf(victim.cookie)).toEqual(['mine']);
+    });
+
+    it('accepts a same-origin mutation with the token in the body field', async () => {
+      const res = await t
+        .http()
+        .post('/graphql')
+        .set('Cookie', victim.cookie)
+        .set('Origin', t.origin)
+        .set('Sec-Fetch-Site', 'same-origin')
+        .send({ query: 'mutation { addNote(text: "two") }', __csrf_value: victim.token })
+        .then(resultOf);
+      expect(res.errors).toBeUndefined();
+      expect(await notesOf(victim.cookie)).toEqual(['mine', 'two']);
+    });
+
+    it('refuses a cross-site urlencoded form POST of a mutation', async () => {
+      const res = await t
+        .http()
+        .post('/graphql')
+        .set('Cookie', victim.cookie)
+        .set('Origin', EVIL)
+        .set('Sec-Fetch-Site', 'cross-site')
+        .type('form')
+        .send({ query: 'mutation { addNote(text: "forged") }' })
+        .then(resultOf);
+      if (setup.csrfPrevention) {
+        // Apollo's own prevention answers first: no preflight-forcing header or content type.
+        expect(res).toMatchObject({
+          status: 400,
+          errors: [{ extensions: { code: 'BAD_REQUEST' } }],
+        });
+      } else {
+        expectForbidden(res, 'csrf_cross_site');
+      }
+      expect(await notesOf(victim.cookie)).toEqual(['mine']);
+    });
+
+    it('refuses a form POST of a mutation without Fetch Metadata or Origin: csrf_token_missing', async () => {
+      const res = await t
+        .http()
+        .post('/graphql')
+        .set('Cookie', victim.cookie)
+        .type('form')
+        .send({ query: 'mutation { addNote(text: "forged") }' })
+        .then(resultOf);
+      if (setup.csrfPrevention) {
+        expect(res).toMatchObject({
+          status: 400,
+          errors: [{ extensions: { code: 'BAD_REQUEST' } }],
+        });
+      } else {
+        expectForbidden(res, 'csrf_token_missing');
+      }
+      expect(await notesOf(victim.cookie)).toEqual(['mine']);
+    });
+
+    it('refuses a cross-site text/plain POST of a mutation', async () => {
+      const res = await t
+        .http()
+        .post('/graphql')
+        .set('Cookie', victim.cookie)
+        .set('Origin', EVIL)
+        .set('Sec-Fetch-Site', 'cross-site')
+        .set('Content-Type', 'text/plain')
+        .send(JSON.stringify({ query: 'mutation { addNote(text: "forged") }' }))
+        .then(resultOf);
+      // Neither driver parses a text/plain body into an operation: refused before any resolver.
+      expect(res.status).toBe(400);
+      expect(res.data ?? null).toBeNull();
+      expect(await notesOf(victim.cookie)).toEqual(['mine']);
+    });
+
+    it('refuses a mutation over GET', async () => {
+      const query = encodeURIComponent('mutation { addNote(text: "forged") }');
+      const res = await t
+        .http()
+        .get(`/graphql?query=${query}`)
+        .set('Cookie', victim.cookie)
+        .set('x-csrf-token', victim.token)
+        .then(resultOf);
+      // Both drivers refuse it before any resolver (the guard would too: csrf_method_not_allowed).
+      expect(res.status).toBe(setup.csrfPrevention ? 400 : 405);
+      expect(res.data ?? null).toBeNull();
+      expect(await notesOf(victim.cookie)).toEqual(['mine']);
+    });
+  });
+});

@@ -1,0 +1,95 @@
+import './mercurius-under-jest.js';
+import { countingCache } from '../support/counting-cache.js';
+import type { GraphqlApp } from './graphql-app.js';
+import { resultOf, SETUPS } from './graphql-setups.js';
+import { InjectedResolver, NotesResolver } from './notes.resolver.js';
+
+/** A memory cache whose store calls fail while `down` is set, as a store outage does. */
+function switchableCache() {
+  const { cache, keyv } = countingCache();
+  const state = { down: false, writesDown: false };
+  for (const method of ['get', 'set', 'delete'] as const) {
+    const original = keyv[method].bind(keyv) as (...args: unknown[]) => Promise<unknown>;
+    (keyv as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
+      state.down || (state.writesDown && method === 'set')
+        ? Promise.reject(new Error('connection refused'))
+        : original(...args);
+  }
+  return { cache, state };
+}
+
+describe.each(SETUPS)('GraphQL store outage: $name', (setup) => {
+  const { cache, state } = switchableCache();
+  let t: GraphqlApp;
+
+  beforeAll(async () => {
+    const { startGraphqlApp } = await import('./graphql-app.js');
+    t = await startGraphqlApp(setup, { store: cache }, [NotesResolver, InjectedResolver]);
+  });
+  afterAll(() => t.close());
+  afterEach(() => {
+    state.down = false;
+    state.writesDown = false;
+  });
+
+  const gql = (query: string, cookie?: string, token?: string) => {
+    const req = t.http().post('/graphql').send({ query });
+    if (cookie) req.set('Cookie', cookie);
+    if (token) req.set('x-csrf-token', token);
+    return req.then(resultOf);
+  };
+
+  it('answers a resolver whose session read fails with SESSION_STORE_UNAVAILABLE', async () => {
+    const issued = await gql('{ csrfToken }');
+    const cookie = issued.cookies[0]!;
+    state.down = true;
+    const res = await gql('{ notes }', cookie);
+    expect(res.errors?.map((e) => e.extensions)).toEqual([
+      expect.objectContaining({
+        code: 'SESSION_STORE_UNAVAILABLE',
+        reason: 'session_store_unavailable',
+      }),
+    ]);
+    expect(JSON.stringify(res.errors)).not.toMatch(/TypeError|is not a function/);
+    state.down = false;
+    expect((await gql('{ notes }', cookie)).data).toEqual({ notes: [] });
+  });
+
+  it('answers a mutation whose token check cannot reach the store with SESSION_STORE_UNAVAILABLE', async () => {
+    const issued = await gql('{ csrfToken }');
+    state.down = true;
+    const res = await gql(
+      'mutation { addNote(text: "x") }',
+      issued.cookies[0],
+      issued.data!.csrfToken as string,
+    );
+    expect(res.errors?.map((e) => e.extensions)).toEqual([
+      expect.objectContaining({ code: 'SESSION_STORE_UNAVAILABLE' }),
+    ]);
+  });
+
+  it('keeps answering queries that do not use the session during the outage', async () => {
+    state.down = true;
+    expect((await gql('{ ping }')).data).toEqual({ ping: true });
+  });
+
+  it('does not report a mutation whose commit fails before the response as a success', async () => {
+    const issued = await gql('{ csrfToken }');
+    const cookie = issued.cookies[0]!;
+    state.writesDown = true;
+    // The resolver succeeded; the commit on the way out did not: the HTTP layer's 503 replaces
+    // the GraphQL result, so the client cannot take the write as done.
+    const res = await t
+      .http()
+      .post('/graphql')
+      .set('Cookie', cookie)
+      .set('x-csrf-token', issued.data!.csrfToken as string)
+      .send({ query: 'mutation { addNote(text: "lost") }' });
+    expect({ status: res.status, reason: (res.body as { reason?: string }).reason }).toEqual({
+      status: 503,
+      reason: 'session_store_unavailable',
+    });
+    state.writesDown = false;
+    expect((await gql('{ notes }', cookie)).data).toEqual({ notes: [] });
+  });
+});

@@ -1,0 +1,145 @@
+import {
+  Controller,
+  Get,
+  Module,
+  type INestApplication,
+  type INestMicroservice,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  ClientProxyFactory,
+  MessagePattern,
+  Transport,
+  type ClientProxy,
+} from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { createServer } from 'node:net';
+import { firstValueFrom } from 'rxjs';
+import { SessionRuntime } from '../../src/core/session-runtime.js';
+import { Session, SessionManager, SessionModule } from '../../src/index.js';
+import { countingCache } from '../support/counting-cache.js';
+
+/**
+ * A memory cache that, while `down`, fails like a Redis outage under Keyv: an `error` event and
+ * no value.
+ */
+function switchableCache() {
+  const { cache, keyv } = countingCache();
+  const state = { down: false };
+  const get = keyv.get.bind(keyv) as (...args: unknown[]) => Promise<unknown>;
+  (keyv as unknown as Record<string, unknown>).get = async (...args: unknown[]) => {
+    if (!state.down) return get(...args);
+    keyv.emit('error', new Error('connection refused'));
+    return undefined;
+  };
+  return { cache, state };
+}
+
+@Controller()
+class SessionRpcController {
+  constructor(private readonly runtime: SessionRuntime) {}
+
+  /** Reads the store the sessions live in, as an admin service's RPC handler would. */
+  @MessagePattern('sessions.peek')
+  async peek(key: string): Promise<boolean> {
+    return (await this.runtime.store.load(key)) !== undefined;
+  }
+
+  @MessagePattern('sessions.of-message')
+  ofMessage(@Session() session: SessionManager): string | undefined {
+    return session.getId();
+  }
+
+  @MessagePattern('ping')
+  ping(): string {
+    return 'pong';
+  }
+
+  @Get('health')
+  health(): string {
+    return 'ok';
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function clientFor(port: number): ClientProxy {
+  return ClientProxyFactory.create({
+    transport: Transport.TCP,
+    options: { host: '127.0.0.1', port },
+  });
+}
+
+const storeError = expect.objectContaining({
+  status: 'error',
+  reason: 'session_store_unavailable',
+});
+
+describe.each(['hybrid app (inheritAppConfig)', 'pure microservice'])(
+  'RPC handlers: %s',
+  (kind) => {
+    const { cache, state } = switchableCache();
+    let app: INestApplication | INestMicroservice;
+    let client: ClientProxy;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      const options = { transport: Transport.TCP, options: { host: '127.0.0.1', port } } as const;
+      if (kind === 'pure microservice') {
+        @Module({
+          imports: [SessionModule.forRoot({ store: cache })],
+          controllers: [SessionRpcController],
+        })
+        class RpcModule {}
+        app = await NestFactory.createMicroservice(RpcModule, { ...options, logger: false });
+        await (app as INestMicroservice).listen();
+      } else {
+        const moduleRef = await Test.createTestingModule({
+          imports: [SessionModule.forRoot({ store: cache })],
+          controllers: [SessionRpcController],
+        }).compile();
+        const hybrid = moduleRef.createNestApplication({ logger: false });
+        hybrid.connectMicroservice(options, { inheritAppConfig: true });
+        await hybrid.startAllMicroservices();
+        await hybrid.listen(0, '127.0.0.1');
+        app = hybrid;
+      }
+      client = clientFor(port);
+      await client.connect();
+    });
+    afterAll(async () => {
+      await client.close();
+      await app.close();
+    });
+    afterEach(() => {
+      state.down = false;
+    });
+
+    it('passes RPC calls through the global guard', async () => {
+      await expect(firstValueFrom(client.send('ping', {}))).resolves.toBe('pong');
+    });
+
+    it('answers a store failure in a handler with an RPC error, and keeps serving', async () => {
+      state.down = true;
+      await expect(firstValueFrom(client.send('sessions.peek', 'sess:x'))).rejects.toEqual(
+        storeError,
+      );
+      state.down = false;
+      await expect(firstValueFrom(client.send('sessions.peek', 'sess:x'))).resolves.toBe(false);
+      await expect(firstValueFrom(client.send('ping', {}))).resolves.toBe('pong');
+    });
+
+    it('answers @Session() in an RPC handler with an RPC error (RPC messages carry no session)', async () => {
+      await expect(firstValueFrom(client.send('sessions.of-message', {}))).rejects.toEqual(
+        expect.objectContaining({ status: 'error' }),
+      );
+      await expect(firstValueFrom(client.send('ping', {}))).resolves.toBe('pong');
+    });
+  },
+);
