@@ -128,6 +128,8 @@ export class SessionCore implements SegmentHost {
   }
 
   async regenerateId(): Promise<void> {
+    // The new id could not reach the browser: its cookie would keep naming the dead old id.
+    if (this.exchange.canStartSession === false) throw new SessionUnavailableError();
     if (!(await this.resume())) {
       this.createSession();
       this.explicitStart = true;
