@@ -42,8 +42,8 @@ class AppModule {}
 
 const app =
   args.adapter === 'fastify'
-    ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: ['error', 'warn'] })
-    : await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+    ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: ['error'] })
+    : await NestFactory.create(AppModule, { logger: ['error'] });
 await app.listen(args.port, '127.0.0.1');
 process.send?.({ ready: true });
 process.on('disconnect', () => {
