@@ -2,6 +2,7 @@
  * The storage seam of the session model. Implementations throw
  * `SessionStoreUnavailableError` when the backend fails or is too slow; they never report a
  * failure as a missing key.
+ * @internal
  */
 export interface SessionStore {
   /**
