@@ -79,7 +79,7 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
       '(other work on the machine lowers req/s and raises CPU µs/req, by 20 % or more on 2 ' +
       'cores: rerun on a quiet machine before trusting a ratio near its target).',
     '',
-    '## Targets (issue 8)',
+    '## Targets',
     '',
     `${met} of ${measured} measured targets met. Met or not is decided by the median req/s ` +
       'ratio; the ratio of the lowest CPU µs/req over the rounds (other work only ever adds CPU ' +

@@ -1,7 +1,7 @@
 import { isBounded, type MemoryCheck } from './memory-check.js';
 import type { Row } from './summary.js';
 
-/** One target of issue 8 and what this run measured for it. */
+/** One performance target and what this run measured for it. */
 export interface TargetResult {
   target: string;
   measured: string;
@@ -12,14 +12,14 @@ export interface TargetResult {
 const MB = 1024 * 1024;
 const NOT_MEASURED = { measured: 'not measured', met: undefined };
 
-/** Checks the measured rows and memory checks against the targets of issue 8. */
+/** Checks the measured rows and memory checks against the performance targets. */
 export function evaluateTargets(
   rows: readonly Row[],
   memory: readonly MemoryCheck[],
 ): TargetResult[] {
   const row = (variant: string, route: string) =>
     rows.find((r) => r.variant.id === variant && r.route === route);
-  // Met or not by req/s, as issue 8 states them; the CPU ratio tells whether a busy machine decided.
+  // Met or not by req/s, as the targets are stated; the CPU ratio tells whether a busy machine decided.
   const speed = (
     target: string,
     [variant, route]: [string, string],

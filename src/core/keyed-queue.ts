@@ -2,6 +2,7 @@
  * Runs tasks one at a time per key. Commits of one session inside this process go through it, so
  * their read-merge-write cycles never interleave. A key's entry is dropped as soon as its last
  * task settles, so the map cannot grow with the number of sessions ever seen.
+ * @internal
  */
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -8,6 +8,7 @@ export interface RandvalInterface {
 
 /** Default {@link RandvalInterface}: 32 bytes from the operating system's CSPRNG. */
 export class Randval implements RandvalInterface {
+  /** 32 bytes from `crypto.randomBytes`. */
   generate(): Buffer {
     return randomBytes(32);
   }

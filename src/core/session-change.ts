@@ -4,6 +4,7 @@ import { segmentOf, type SessionRecord } from './session-record.js';
  * One change a request made to its session. A commit replays a request's changes onto the
  * latest stored state instead of writing back the snapshot it loaded, so concurrent requests
  * that touch different keys do not erase each other's writes.
+ * @internal
  */
 export type SessionChange =
   | { kind: 'set'; segment: string; key: string; value: unknown }

@@ -1,4 +1,4 @@
-/** Where the session model reports what an operator should know (Nest's `Logger` fits). */
+/** @internal Where the session model reports what an operator should know (Nest's `Logger` fits). */
 export interface SessionLogger {
   warn(message: string): void;
 }

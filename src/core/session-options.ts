@@ -57,10 +57,10 @@ export interface SessionModuleOptions {
   cacheControl?: boolean;
 }
 
-/** {@link CsrfOptions} with every default filled in. */
+/** @internal {@link CsrfOptions} with every default filled in. */
 export type ResolvedCsrfOptions = Required<CsrfOptions>;
 
-/** The options the session model works with: validated, defaults applied. */
+/** @internal The options the session model works with: validated, defaults applied. */
 export interface SessionConfig {
   keyPrefix: string;
   cookieName: string;

@@ -1,10 +1,10 @@
-/** One segment's stored state. Maps, not objects, so keys like `__proto__` are plain keys. */
+/** @internal One segment's stored state. Maps, not objects, so keys like `__proto__` are plain keys. */
 export interface SegmentState {
   values: Map<string, unknown>;
   flash: Map<string, unknown>;
 }
 
-/** A session as held in memory while a request works on it. */
+/** @internal A session as held in memory while a request works on it. */
 export interface SessionRecord {
   /** Epoch ms of first creation; `absoluteTimeout` counts from here, across `regenerateId`. */
   createdAt: number;

@@ -33,6 +33,7 @@ export type MaybePromise<T> = T | Promise<T>;
  * requests replay their own changes onto what another request stored instead of overwriting it.
  * Implementations throw `SessionStoreUnavailableError` when the backend fails or is too slow; they
  * never report a failure as a missing key.
+ * @internal
  */
 export interface SessionStore {
   /**

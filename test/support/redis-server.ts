@@ -14,6 +14,13 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port, after {@link stop}. */
   restart(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and nothing is answered, for as long as
+   * the test needs, until {@link thaw}. Unlike `CLIENT PAUSE <ms>`, no real-time window to beat.
+   */
+  freeze(): void;
+  /** Lets a frozen server answer again (SIGCONT). */
+  thaw(): void;
   /** Sends one command (inline protocol) and returns the raw reply. */
   command(line: string): Promise<string>;
 }
@@ -59,6 +66,8 @@ export async function startRedis(): Promise<RedisServer> {
       await exited;
     },
     restart: launch,
+    freeze: () => process.kill(child!.pid!, 'SIGSTOP'),
+    thaw: () => process.kill(child!.pid!, 'SIGCONT'),
     command: (line) => sendCommand(port, line),
   };
   return server;
