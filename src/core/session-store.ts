@@ -1,6 +1,6 @@
 import type { SessionRecord } from './session-record.js';
 
-/** A live session as a store holds it: the decoded record and the version it was read at. */
+/** @internal A live session as a store holds it: the decoded record and the version it was read at. */
 export interface StoredSession {
   /**
    * The decoded session. Shared, never mutated in place: whoever wants to change it builds a new
@@ -14,18 +14,18 @@ export interface StoredSession {
 }
 
 /**
- * What is stored under a key: a live session; `'moved'`, the short-lived marker `regenerateId()`
+ * @internal What is stored under a key: a live session; `'moved'`, the short-lived marker `regenerateId()`
  * leaves under the old id (a late request of the old id must not expire the new cookie);
  * `'corrupt'`, bytes this library cannot decode (treated as no session); or nothing.
  */
 export type StoreLookup = StoredSession | 'moved' | 'corrupt' | undefined;
 
-/** The outcome of a compare-and-set: the new version, or what is stored instead. */
+/** @internal The outcome of a compare-and-set: the new version, or what is stored instead. */
 export type CommitOutcome =
   | { readonly committed: true; readonly version: unknown }
   | { readonly committed: false; readonly current: StoreLookup };
 
-/** A value now, or later: the built-in memory store answers synchronously and pays no promise. */
+/** @internal A value now, or later: the built-in memory store answers synchronously and pays no promise. */
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
