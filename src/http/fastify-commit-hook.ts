@@ -1,6 +1,8 @@
 import { failureResponseOf } from '../core/errors.js';
 import { coreOf } from '../core/session-manager.js';
 import type { SessionLogger } from '../core/session-logger.js';
+import { graphqlFailureBody, graphqlFailureContentType } from './graphql-failure.js';
+import { isGraphqlRequest } from './graphql-request.js';
 import { bindResponse, existingSessionOf } from './request-session.js';
 
 type Done = (error: Error | null, payload?: unknown) => void;
@@ -17,13 +19,15 @@ interface FastifyHookReply {
   send(payload?: unknown): unknown;
   code(status: number): unknown;
   header(name: string, value: string): unknown;
+  getHeader(name: string): unknown;
   removeHeader(name: string): unknown;
 }
 
 /**
  * Commits a used session when Fastify sends the reply, before the headers go out, whatever sent
  * it: a returned value, `@Redirect`, an exception filter, `reply.redirect()` in the handler.
- * Synchronous for requests that did not use their session.
+ * Synchronous for requests that did not use their session. A failed commit replaces the payload
+ * with the HTTP error (503, 413), or with a GraphQL error for a GraphQL request.
  */
 export function installFastifyCommitHook(fastify: FastifyHookHost, logger: SessionLogger): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
@@ -52,9 +56,14 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
           return resume(payload);
         }
         logger.warn((error as Error).message);
-        reply.code(failure.statusCode);
         reply.removeHeader('location');
         reply.removeHeader('content-length');
+        if (isGraphqlRequest(request)) {
+          reply.code(200);
+          reply.header('content-type', graphqlFailureContentType(reply.getHeader('content-type')));
+          return resume(graphqlFailureBody(failure));
+        }
+        reply.code(failure.statusCode);
         reply.header('content-type', 'application/json; charset=utf-8');
         resume(JSON.stringify(failure));
       },

@@ -54,7 +54,7 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   slots[MANAGER] = manager;
   if (!isFastifyRequest(request)) {
     const res = (request as ExpressRequestLike).res as ServerResponse | undefined;
-    if (res) holdResponseUntilCommitted(res, manager, appRuntime.logger);
+    if (res) holdResponseUntilCommitted(request, res, manager, appRuntime.logger);
   }
   return manager;
 }

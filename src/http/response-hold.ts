@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { failureResponseOf } from '../core/errors.js';
 import type { SessionLogger } from '../core/session-logger.js';
 import { coreOf, type SessionManager } from '../core/session-manager.js';
+import { graphqlFailureBody, graphqlFailureContentType } from './graphql-failure.js';
+import { isGraphqlRequest } from './graphql-request.js';
 
 type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
 
@@ -10,9 +12,11 @@ type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
  * goes out before the client sees anything, whatever sends it: a returned value, `@Redirect`, an
  * exception filter, `res.redirect()` in the handler, a `StreamableFile` (whose first `write()`
  * would send the headers). Installed on the Express responses of requests that use their session,
- * when they first do; other requests pay nothing.
+ * when they first do; other requests pay nothing. A failed commit replaces the response with the
+ * HTTP error (503, 413), or with a GraphQL error for a GraphQL request.
  */
 export function holdResponseUntilCommitted(
+  request: object,
   res: ServerResponse,
   session: SessionManager,
   logger: SessionLogger,
@@ -38,9 +42,17 @@ export function holdResponseUntilCommitted(
     logger.warn((error as Error).message);
     held = undefined;
     replaced = true;
-    res.statusCode = failure.statusCode;
     res.removeHeader('location');
     res.removeHeader('content-length');
+    // Express tagged the handler's body: the tag must not vouch for the error.
+    res.removeHeader('etag');
+    if (isGraphqlRequest(request)) {
+      res.statusCode = 200;
+      res.setHeader('content-type', graphqlFailureContentType(res.getHeader('content-type')));
+      original.end.call(res, graphqlFailureBody(failure));
+      return;
+    }
+    res.statusCode = failure.statusCode;
     res.setHeader('content-type', 'application/json; charset=utf-8');
     original.end.call(res, JSON.stringify(failure));
   };

@@ -1,4 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
+import { markGraphqlRequest } from '../http/graphql-request.js';
 
 /** The HTTP request (and, where the framework keeps it apart, the response) behind a handler. */
 export interface ContextRequest {
@@ -24,7 +25,8 @@ interface GraphqlInfoLike {
 /**
  * The HTTP request behind an HTTP handler or a GraphQL resolver; `undefined` where there is none
  * (a WebSocket message, an RPC handler, a GraphQL subscription over WebSocket). Duck-typed, so
- * the GraphQL packages are never loaded by this library.
+ * the GraphQL packages are never loaded by this library. A request found behind a resolver is
+ * marked as GraphQL, so its response hooks answer a failed commit as GraphQL errors.
  */
 export function contextRequestOf(context: ExecutionContext): ContextRequest | undefined {
   const type = context.getType<string>();
@@ -49,6 +51,7 @@ function graphqlContextRequest(gql: GraphqlContextLike | undefined): ContextRequ
   if (typeof gql !== 'object' || gql === null) return undefined;
   const request = gql.req ?? gql.reply?.request;
   if (typeof request !== 'object' || request === null) return undefined;
+  markGraphqlRequest(request);
   // Express links the response from its request; Fastify's request does not link its reply.
   return { request, response: gql.reply ?? gql.res };
 }

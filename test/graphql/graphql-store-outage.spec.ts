@@ -73,23 +73,63 @@ describe.each(SETUPS)('GraphQL store outage: $name', (setup) => {
     expect((await gql('{ ping }')).data).toEqual({ ping: true });
   });
 
-  it('does not report a mutation whose commit fails before the response as a success', async () => {
+  it('answers a mutation whose commit fails after the resolver with a GraphQL error', async () => {
     const issued = await gql('{ csrfToken }');
     const cookie = issued.cookies[0]!;
     state.writesDown = true;
-    // The resolver succeeded; the commit on the way out did not: the HTTP layer's 503 replaces
-    // the GraphQL result, so the client cannot take the write as done.
+    // The resolver succeeded; the commit on the way out did not: the GraphQL result is replaced
+    // by an error, so the client cannot take the write as done.
     const res = await t
       .http()
       .post('/graphql')
       .set('Cookie', cookie)
       .set('x-csrf-token', issued.data!.csrfToken as string)
       .send({ query: 'mutation { addNote(text: "lost") }' });
-    expect({ status: res.status, reason: (res.body as { reason?: string }).reason }).toEqual({
-      status: 503,
-      reason: 'session_store_unavailable',
+    expect({
+      status: res.status,
+      contentType: res.headers['content-type'],
+      body: res.body as unknown,
+    }).toEqual({
+      status: 200,
+      contentType: expect.stringMatching(/^application\/json/),
+      body: {
+        errors: [
+          {
+            message: expect.stringMatching(/store is unavailable/),
+            extensions: { code: 'SESSION_STORE_UNAVAILABLE', reason: 'session_store_unavailable' },
+          },
+        ],
+        data: null,
+      },
     });
     state.writesDown = false;
     expect((await gql('{ notes }', cookie)).data).toEqual({ notes: [] });
+  });
+
+  it('answers that error in the media type the server chose for the client', async () => {
+    const issued = await gql('{ csrfToken }');
+    const mutate = (text: string) =>
+      t
+        .http()
+        .post('/graphql')
+        .set('Cookie', issued.cookies[0]!)
+        .set('Accept', 'application/graphql-response+json')
+        .set('x-csrf-token', issued.data!.csrfToken as string)
+        .send({ query: `mutation { addNote(text: "${text}") }` });
+    const saved = await mutate('saved');
+    state.writesDown = true;
+    const lost = await mutate('lost');
+    const body = JSON.parse(lost.text) as { data: unknown; errors: { extensions: unknown }[] };
+    expect({
+      status: lost.status,
+      contentType: lost.headers['content-type'],
+      data: body.data,
+      extensions: body.errors[0]!.extensions,
+    }).toEqual({
+      status: 200,
+      contentType: saved.headers['content-type'],
+      data: null,
+      extensions: expect.objectContaining({ code: 'SESSION_STORE_UNAVAILABLE' }),
+    });
   });
 });
