@@ -3,6 +3,12 @@ export { SESSION_MODULE_OPTIONS } from './nest/session-module-definition.js';
 export type { SessionModuleOptions, CsrfOptions } from './core/session-options.js';
 export type { CookieParams } from './core/cookie-params.js';
 export { SessionManager } from './core/session-manager.js';
+export {
+  SessionRegistry,
+  type UserSession,
+  type ListUserSessionsOptions,
+  type RevokeAllOptions,
+} from './core/session-registry.js';
 export { Session } from './nest/session.decorator.js';
 export { Segment } from './nest/segment.decorator.js';
 export { SkipCsrf } from './nest/skip-csrf.decorator.js';

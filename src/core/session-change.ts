@@ -1,4 +1,4 @@
-import { segmentOf, type SessionRecord } from './session-record.js';
+import { segmentOf, type SessionRecord, type UserBinding } from './session-record.js';
 
 /**
  * One change a request made to its session. A commit replays a request's changes onto the
@@ -14,7 +14,9 @@ export type SessionChange =
   | { kind: 'setFlash'; segment: string; key: string; value: unknown }
   | { kind: 'consumeFlash'; segment: string; key: string; json: string }
   | { kind: 'clearFlash'; segment: string }
-  | { kind: 'csrf'; secret: string };
+  | { kind: 'csrf'; secret: string }
+  | { kind: 'bindUser'; user: UserBinding | undefined }
+  | { kind: 'userIndexed'; handle: string; until: number };
 
 /** Applies `change` to `record` in place. */
 export function applyChange(record: SessionRecord, change: SessionChange): void {
@@ -48,6 +50,16 @@ export function applyChange(record: SessionRecord, change: SessionChange): void 
       return;
     case 'csrf':
       record.csrf = change.secret;
+      return;
+    case 'bindUser':
+      if (change.user === undefined) delete record.user;
+      else record.user = change.user;
+      return;
+    case 'userIndexed':
+      // Only for the binding it was written for: a concurrent request may have rebound the session.
+      if (record.user?.handle === change.handle && record.user.indexUntil < change.until) {
+        record.user = { ...record.user, indexUntil: change.until };
+      }
       return;
   }
 }

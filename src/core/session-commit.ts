@@ -90,7 +90,9 @@ export async function commitChanges(input: CommitInput): Promise<CommitResult> {
 
   function live(found: StoreLookup): StoredSession | 'gone' | 'moved' {
     if (found === 'moved') return 'moved';
-    if (typeof found !== 'object' || isExpired(config, found.record, now)) return 'gone';
+    if (typeof found !== 'object' || found.record.revoked || isExpired(config, found.record, now)) {
+      return 'gone';
+    }
     return found;
   }
 }

@@ -6,13 +6,32 @@ import type { HttpExchange } from './http-exchange.js';
 import { commitChanges, type CommitResult } from './session-commit.js';
 import type { SessionChange } from './session-change.js';
 import { SessionCookie } from './session-cookie.js';
-import { isExpired, needsTouch } from './session-expiry.js';
+import { isExpired, needsTouch, ttlOf } from './session-expiry.js';
 import { newSessionId, storeKeyFor } from './session-id.js';
-import { copyRecord, newRecord, serializeRecord, type SessionRecord } from './session-record.js';
+import {
+  copyRecord,
+  newRecord,
+  serializeRecord,
+  type SessionRecord,
+  type UserBinding,
+} from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
-import type { MaybePromise, StoredSession } from './session-store.js';
+import type { MaybePromise, StoreLookup, StoredSession } from './session-store.js';
+import { withTimeout } from './with-timeout.js';
 import { settle } from './store-call.js';
 import type { SegmentHost } from './segment.js';
+import {
+  assertUserId,
+  enforceSessionLimit,
+  needsIndexPush,
+  newHandle,
+  updateIndex,
+  userAgentOf,
+  type IndexEntry,
+} from './user-index.js';
+
+// What a binding adds to a serialized session besides its JSON: the `"user":` key and separators.
+const BINDING_OVERHEAD = 16;
 
 /**
  * The state of one request's session behind the public `SessionManager`: lazy loading, the
@@ -81,13 +100,22 @@ export class SessionCore implements SegmentHost {
     this.explicitStart = true;
   }
 
-  async resume(): Promise<boolean> {
-    if (this.state === 'unknown') await (this.loading ??= this.load());
+  /**
+   * Resumes the request's session. Synchronous (no promise) when the store answers
+   * synchronously, as the built-in memory store does: a read then costs no microtask chain.
+   */
+  resume(): MaybePromise<boolean> {
+    if (this.state === 'unknown') {
+      this.loading ??= this.load();
+      if (this.loading) return this.loading.then(() => this.state === 'active');
+    }
     return this.state === 'active';
   }
 
-  async sessionForRead(): Promise<SessionRecord | undefined> {
-    return (await this.resume()) ? this.view() : undefined;
+  sessionForRead(): MaybePromise<SessionRecord | undefined> {
+    const resumed = this.resume();
+    if (typeof resumed === 'boolean') return resumed ? this.view() : undefined;
+    return resumed.then((active) => (active ? this.view() : undefined));
   }
 
   async sessionForWrite(): Promise<SessionRecord> {
@@ -117,9 +145,17 @@ export class SessionCore implements SegmentHost {
 
   async destroy(): Promise<void> {
     const id = this.state === 'unknown' ? this.readCookieId() : this.baseId;
+    // Only a binding already in the index has an entry to remove; an unloaded session's entry
+    // is pruned by the next list of its user, which finds its key empty.
+    const user = this.state === 'active' ? this.base?.record.user : undefined;
     if (id !== undefined) {
       const key = this.keyOf(id);
       await this.waitFor((deadline) => settle(this.runtime.store.delete(key), 'delete', deadline));
+    }
+    if (user !== undefined) {
+      await this.waitFor((deadline) =>
+        updateIndex(this.runtime, user.id, deadline, (e) => e.delete(user.handle), false),
+      );
     }
     const hadCookie = this.readCookieId() !== undefined;
     this.forget();
@@ -137,6 +173,30 @@ export class SessionCore implements SegmentHost {
     this.id = newSessionId(this.runtime.config.randval);
     this.cookie.send = true;
     if (this.view().csrf !== undefined) this.regenerateCsrfSecret();
+  }
+
+  /**
+   * Binds the session (started if there is none) to `userId`. Its entry in the user's index is
+   * written by the commit, just before the session: see {@link indexBeforeCommit}.
+   */
+  async bindUser(userId: string): Promise<void> {
+    assertUserId(userId);
+    const record = await this.sessionForWrite();
+    if (record.user?.id === userId) return;
+    const user: UserBinding = { id: userId, handle: newHandle(this.runtime), indexUntil: 0 };
+    this.log.sizeBound += Buffer.byteLength(JSON.stringify(user)) + BINDING_OVERHEAD;
+    this.change({ kind: 'bindUser', user });
+  }
+
+  /** The user the session is bound to; loads the session, never starts one. */
+  async getUserId(): Promise<string | undefined> {
+    return (await this.sessionForRead())?.user?.id;
+  }
+
+  /** The handle of this request's session in `userId`'s list, if it is bound to that user. */
+  async handleFor(userId: string): Promise<string | undefined> {
+    const user = (await this.sessionForRead())?.user;
+    return user?.id === userId ? user.handle : undefined;
   }
 
   /** The CSRF secret, created (and a session started) when there is none yet. */
@@ -203,6 +263,13 @@ export class SessionCore implements SegmentHost {
       if (this.baseId === undefined) this.cookie.send = false;
       return this.cookie.flush(this.id);
     }
+    let newlyBound: UserBinding | undefined;
+    try {
+      newlyBound = await this.indexBeforeCommit(now);
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
     let result: CommitResult;
     const keepsFlash = this.log.keepsFlash;
     const changes = this.log.take();
@@ -250,31 +317,92 @@ export class SessionCore implements SegmentHost {
       this.log.replayOnto(this.working);
     }
     this.log.sizeBound = Math.max(this.log.sizeBound, result.stored.size);
+    if (newlyBound !== undefined) {
+      const { id, handle } = newlyBound;
+      await this.waitFor((deadline) => enforceSessionLimit(this.runtime, id, handle, deadline));
+    }
     if (this.cookie.persistent) this.cookie.send = true;
     this.cookie.flush(this.id);
   }
 
-  private async load(): Promise<void> {
+  /**
+   * Keeps the user's index ahead of the session, before the commit stores it: a new binding adds
+   * the session's entry, a `regenerateId()` points it at the new key (keeping the old one until
+   * the move is done), and a session about to outlive its index pushes the index's expiry. A
+   * binding that changed leaves the old user's index. Any other commit makes no index call.
+   * Returns the binding this commit adds, if any.
+   */
+  private async indexBeforeCommit(now: number): Promise<UserBinding | undefined> {
+    const record = this.view();
+    const user = record.user;
+    const before = this.base?.record.user;
+    const { runtime } = this;
+    if (before !== undefined && before.handle !== user?.handle) {
+      await this.waitFor((deadline) =>
+        updateIndex(runtime, before.id, deadline, (e) => e.delete(before.handle), false),
+      );
+    }
+    if (user === undefined) return undefined;
+    const added = user.handle !== before?.handle;
+    const moving = this.baseId !== undefined && this.id !== this.baseId;
+    const expiresAt = now + ttlOf(runtime.config, record, now);
+    if (!added && !moving && !needsIndexPush(user.indexUntil, expiresAt)) return undefined;
+    const previous = moving ? this.keyOf(this.baseId!) : undefined;
+    const key = this.keyOf(this.id!);
+    const agent = userAgentOf(this.exchange.requestHeader?.('user-agent'));
+    const until = await this.waitFor((deadline) =>
+      updateIndex(
+        runtime,
+        user.id,
+        deadline,
+        (entries) => {
+          const entry: IndexEntry = { key, at: now, createdAt: record.createdAt };
+          if (previous !== undefined) entry.previous = previous;
+          const userAgent = added ? agent : (entries.get(user.handle)?.userAgent ?? agent);
+          if (userAgent !== undefined) entry.userAgent = userAgent;
+          entries.set(user.handle, entry);
+          return true;
+        },
+        true,
+      ),
+    );
+    this.log.record(this.writable(), { kind: 'userIndexed', handle: user.handle, until });
+    return added ? user : undefined;
+  }
+
+  /** Loads the cookie's session; a promise only when the store answers asynchronously. */
+  private load(): Promise<void> | undefined {
     const id = this.readCookieId();
     if (id === undefined) {
       this.state = 'absent';
-      return;
+      return undefined;
     }
     const key = this.keyOf(id);
-    let found;
-    try {
-      found = await settle(
-        this.runtime.store.load(key),
-        'load',
-        Date.now() + this.runtime.config.storeTimeout,
-      );
-    } finally {
-      this.loading = undefined;
+    const started = Date.now();
+    const found = this.runtime.store.load(key);
+    if (!(found instanceof Promise)) {
+      this.adopt(id, key, found);
+      return undefined;
     }
+    return this.bounded(found, 'load', started)
+      .then((lookup) => this.adopt(id, key, lookup))
+      .finally(() => {
+        this.loading = undefined;
+      });
+  }
+
+  /** Makes what the store holds for the cookie's `id` this request's session, if it is live. */
+  private adopt(id: string, key: string, found: StoreLookup): void {
     if (found === 'corrupt') {
       this.runtime.logger.warn(
         `Corrupt session data under store key ${key}: treated as no session`,
       );
+    }
+    if (typeof found === 'object' && found.record.revoked) {
+      // Signed out from elsewhere: the browser's cookie goes too.
+      this.state = 'absent';
+      this.cookie.expire = true;
+      return;
     }
     if (typeof found !== 'object' || isExpired(this.runtime.config, found.record, Date.now())) {
       this.state = 'absent';
@@ -316,6 +444,13 @@ export class SessionCore implements SegmentHost {
    * takes, so a request's waits for the store (queueing and retries included) add up to at most
    * `storeTimeout` however many calls it makes.
    */
+  private bounded<T>(work: Promise<T>, operation: string, started: number): Promise<T> {
+    const left = Math.max(1, this.runtime.config.storeTimeout - this.waited);
+    return withTimeout(operation, work, left).finally(() => {
+      this.waited += Date.now() - started;
+    });
+  }
+
   private async waitFor<T>(work: (deadline: number) => MaybePromise<T>): Promise<T> {
     const started = Date.now();
     try {

@@ -5,12 +5,13 @@ import { SessionSegment, type Segment } from './segment.js';
 import { SessionCore } from './session-core.js';
 import type { SessionRuntime } from './session-runtime.js';
 
-// The request's internal state, out of the class so it never shows in the published typings.
-const cores = new WeakMap<SessionManager, SessionCore>();
+// Reads a manager's private state; set by the class's static block, so it never shows in the
+// published typings (a WeakMap would do the same at a cost per request, in time and in GC work).
+let readCore: (manager: SessionManager) => SessionCore;
 
 /** The internal state behind `manager`, for the library's own HTTP and Nest glue. */
 export function coreOf(manager: SessionManager): SessionCore {
-  return cores.get(manager)!;
+  return readCore(manager);
 }
 
 /**
@@ -23,10 +24,13 @@ export class SessionManager {
   readonly #core: SessionCore;
   readonly #segments = new Map<string, SessionSegment<object>>();
 
+  static {
+    readCore = (manager) => manager.#core;
+  }
+
   /** @internal Created per request (or WebSocket message) by the library's glue. */
   constructor(runtime: SessionRuntime, exchange: HttpExchange) {
     this.#core = new SessionCore(runtime, exchange);
-    cores.set(this, this.#core);
   }
 
   /** The segment called `name`: the same data wherever the same name is used. Touches nothing. */
@@ -56,7 +60,7 @@ export class SessionManager {
   }
 
   /** Resumes the request's session; `false` when there is none (absent, expired, unknown id). */
-  resume(): Promise<boolean> {
+  async resume(): Promise<boolean> {
     return this.#core.resume();
   }
 
@@ -88,6 +92,24 @@ export class SessionManager {
    */
   regenerateId(): Promise<void> {
     return this.#core.regenerateId();
+  }
+
+  /**
+   * Binds the session to the user `userId` (call it after login, next to `regenerateId()`), so it
+   * shows in `SessionRegistry.list(userId)` and can be signed out from another device. Starts a
+   * session when there is none. The binding survives `regenerateId()` and `clear()`; `destroy()`
+   * ends it. Binding to another user moves the session to that user's list.
+   *
+   * @param userId - A non-empty string of at most 256 characters; anything else throws a
+   *   `TypeError`. Stored as given in the session, and hashed in the key of the user's list.
+   */
+  bindUser(userId: string): Promise<void> {
+    return this.#core.bindUser(userId);
+  }
+
+  /** The user the session is bound to; `undefined` when none is (or there is no session). */
+  getUserId(): Promise<string | undefined> {
+    return this.#core.getUserId();
   }
 
   /** The session's CSRF token. Starts a session (the secret lives in it) when there is none. */

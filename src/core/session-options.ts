@@ -55,6 +55,12 @@ export interface SessionModuleOptions {
    * (a `public` is replaced). Default `true`.
    */
   cacheControl?: boolean;
+  /**
+   * Most sessions one user may have at once (see `SessionManager.bindUser()`): binding one more
+   * signs out the least recently seen; `1` makes a new login sign out every other device. A
+   * positive integer; default: unlimited.
+   */
+  maxSessionsPerUser?: number;
 }
 
 /** @internal {@link CsrfOptions} with every default filled in. */
@@ -75,6 +81,7 @@ export interface SessionConfig {
   memoryStoreMaxSessions: number;
   memoryStoreMaxBytes: number;
   cacheControl: boolean;
+  maxSessionsPerUser: number | undefined;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -91,6 +98,7 @@ const KNOWN_OPTIONS = new Set([
   'memoryStoreMaxSessions',
   'memoryStoreMaxBytes',
   'cacheControl',
+  'maxSessionsPerUser',
 ]);
 const KNOWN_CSRF_OPTIONS = new Set(['guard', 'field', 'header', 'methods', 'trustedOrigins']);
 const KNOWN_COOKIE_OPTIONS = new Set([
@@ -169,6 +177,10 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
     ),
     cacheControl: flag('cacheControl', options.cacheControl, true),
     memoryStoreMaxBytes,
+    maxSessionsPerUser:
+      options.maxSessionsPerUser === undefined
+        ? undefined
+        : count('maxSessionsPerUser', options.maxSessionsPerUser, 0),
   };
 }
 

@@ -4,6 +4,18 @@ export interface SegmentState {
   flash: Map<string, unknown>;
 }
 
+/**
+ * @internal The user a session is bound to (`bindUser()`): who, the session's handle in that
+ * user's list, and until when the list is known to be kept (it must outlive the session).
+ */
+export interface UserBinding {
+  readonly id: string;
+  /** Random, drawn at binding: names the session to its owner, opens nothing. */
+  readonly handle: string;
+  /** Epoch ms the user's index was last pushed to live until; 0 before it was written. */
+  readonly indexUntil: number;
+}
+
 /** @internal A session as held in memory while a request works on it. */
 export interface SessionRecord {
   /** Epoch ms of first creation; `absoluteTimeout` counts from here, across `regenerateId`. */
@@ -12,6 +24,13 @@ export interface SessionRecord {
   lastSeen: number;
   /** The CSRF secret in base64url, once a token was asked for. */
   csrf?: string;
+  /** The user the session is bound to; survives `clear()` and `regenerateId()`. */
+  user?: UserBinding;
+  /**
+   * Set on the record a revocation leaves under a session's key: a tombstone, not a session. Its
+   * next request reads no session and gets its cookie expired; a racing commit fails against it.
+   */
+  revoked?: true;
   segments: Map<string, SegmentState>;
 }
 
@@ -25,6 +44,8 @@ interface StoredRecord {
   createdAt: number;
   lastSeen: number;
   csrf?: string;
+  user?: UserBinding;
+  revoked?: true;
   segments: Record<string, StoredSegment>;
 }
 
@@ -44,6 +65,9 @@ export function copyRecord(record: SessionRecord): SessionRecord {
   }
   const copy: SessionRecord = { createdAt: record.createdAt, lastSeen: record.lastSeen, segments };
   if (record.csrf !== undefined) copy.csrf = record.csrf;
+  // A binding is replaced whole, never changed in place, so the copy may share it.
+  if (record.user !== undefined) copy.user = record.user;
+  if (record.revoked) copy.revoked = true;
   return copy;
 }
 
@@ -80,6 +104,11 @@ export function serializeRecord(record: SessionRecord): string {
     segments,
   };
   if (record.csrf !== undefined) stored.csrf = record.csrf;
+  if (record.user !== undefined) {
+    const { id, handle, indexUntil } = record.user;
+    stored.user = { id, handle, indexUntil };
+  }
+  if (record.revoked) stored.revoked = true;
   return JSON.stringify(stored);
 }
 
@@ -93,11 +122,18 @@ export function parseRecord(text: unknown): SessionRecord | undefined {
     return undefined;
   }
   if (!isObject(stored) || stored.v !== 1) return undefined;
-  const { createdAt, lastSeen, csrf, segments } = stored;
+  const { createdAt, lastSeen, csrf, user, revoked, segments } = stored;
   if (!isTime(createdAt) || !isTime(lastSeen) || !isObject(segments)) return undefined;
   if (csrf !== undefined && typeof csrf !== 'string') return undefined;
+  if (revoked !== undefined && revoked !== true) return undefined;
+  // Records written before sessions could be bound have no `user`: they read as unbound.
+  if (user !== undefined && !isBinding(user)) return undefined;
   const record: SessionRecord = { createdAt, lastSeen, segments: new Map() };
   if (csrf !== undefined) record.csrf = csrf;
+  if (user !== undefined) {
+    record.user = { id: user.id, handle: user.handle, indexUntil: user.indexUntil };
+  }
+  if (revoked) record.revoked = true;
   for (const [name, segment] of Object.entries(segments)) {
     if (!isObject(segment) || !isObject(segment.values) || !isObject(segment.flash)) {
       return undefined;
@@ -112,6 +148,15 @@ export function parseRecord(text: unknown): SessionRecord | undefined {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isBinding(value: unknown): value is UserBinding {
+  return (
+    isObject(value) &&
+    typeof value.id === 'string' &&
+    typeof value.handle === 'string' &&
+    isTime(value.indexUntil)
+  );
 }
 
 function isTime(value: unknown): value is number {

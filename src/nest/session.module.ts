@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, HttpAdapterHost, REQUEST } from '@nestjs/core';
 import { SessionManager } from '../core/session-manager.js';
+import { SessionRegistry } from '../core/session-registry.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
 import { installFastifyCommitHook, type FastifyHookHost } from '../http/fastify-commit-hook.js';
@@ -39,6 +40,13 @@ const sessionManagerProvider: Provider = {
   },
 };
 
+/** The app's one `SessionRegistry`, on the same store and options as its sessions. */
+const sessionRegistryProvider: Provider = {
+  provide: SessionRegistry,
+  inject: [SessionRuntime],
+  useFactory: (runtime: SessionRuntime) => new SessionRegistry(runtime),
+};
+
 /** With CSRF or its guard turned off, the global slot holds a guard that lets everything through. */
 const globalCsrfGuardProvider: Provider = {
   provide: APP_GUARD,
@@ -54,12 +62,13 @@ const globalCsrfGuardProvider: Provider = {
  * committed before its response goes out. There is deliberately no global interceptor: Nest's
  * interceptor pipeline alone halves the throughput of a bare Fastify route. WebSocket gateways
  * opt in with `@UseInterceptors(SessionInterceptor)`, and reach a socket's session with the
- * `SessionSockets` it provides.
+ * `SessionSockets` it provides. Provides the `SessionRegistry` of users' sessions.
  */
 @Module({
   providers: [
     sessionRuntimeProvider,
     sessionManagerProvider,
+    sessionRegistryProvider,
     CsrfGuard,
     SessionHealthIndicator,
     SessionSockets,
@@ -70,6 +79,7 @@ const globalCsrfGuardProvider: Provider = {
   exports: [
     SessionRuntime,
     SessionManager,
+    SessionRegistry,
     CsrfGuard,
     SessionHealthIndicator,
     SessionSockets,
