@@ -6,6 +6,7 @@ import { Module } from '@nestjs/common';
 import { SessionModule, type SessionModuleOptions } from '../../../src/index.js';
 import { HardeningController, barrier } from '../hardening-controller.js';
 import { redisCache } from '../redis-cache.js';
+import { RegistryController } from '../registry-controller.js';
 
 /** What the parent process sends to start an app: see `startAppProcess`. */
 export interface AppProcessArgs {
@@ -36,7 +37,7 @@ const { cache } = redisCache(args.redisUrl);
 
 @Module({
   imports: [SessionModule.forRoot({ ...args.options, store: cache })],
-  controllers: [HardeningController, ProcessControlController],
+  controllers: [HardeningController, ProcessControlController, RegistryController],
 })
 class AppModule {}
 
