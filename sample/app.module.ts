@@ -5,6 +5,7 @@ import { AuthController } from './controllers/auth.controller.js';
 import { HomeController } from './controllers/home.controller.js';
 import { NotesApiController } from './controllers/notes-api.controller.js';
 import { NotesController } from './controllers/notes.controller.js';
+import { SessionsController } from './controllers/sessions.controller.js';
 import { LiveNotesGateway } from './live-notes.gateway.js';
 import { SAMPLE_STORE, StoreShutdown } from './store-shutdown.js';
 
@@ -15,7 +16,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [SessionModule.forRoot(store ? { store } : {})],
-      controllers: [HomeController, AuthController, NotesController, NotesApiController],
+      controllers: [
+        HomeController,
+        AuthController,
+        NotesController,
+        NotesApiController,
+        SessionsController,
+      ],
       providers: [
         { provide: SAMPLE_STORE, useValue: store ?? null },
         StoreShutdown,

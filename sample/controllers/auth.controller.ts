@@ -41,6 +41,8 @@ export class AuthController {
     await auth.set('user', name);
     // A privilege change: a session id known before login must not carry the signed-in user.
     await session.regenerateId();
+    // Lists the session under the user's name, for "Your sessions" on every device.
+    await session.bindUser(name);
   }
 
   @Post('logout')

@@ -57,6 +57,7 @@ export function homePage({ user, notes, notice, csrfToken }: HomePageData): stri
     title: 'Home',
     csrfToken,
     account: html`<span>Signed in as <strong id="user">${user}</strong></span>
+      <a href="/sessions">Your sessions</a>
       <form method="post" action="/logout">
         ${csrfField(csrfToken)}
         <button class="secondary" type="submit">Log out</button>

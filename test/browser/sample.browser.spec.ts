@@ -221,5 +221,84 @@ describeInBrowser('sample app in Chromium', () => {
         expect(await page.locator('#user').count()).toBe(0);
       });
     }, 60_000);
+
+    it('lists the devices signed in as the user; one signs out another, then every other', async () => {
+      const user = `Grace ${adapter}`;
+      const phoneAgent =
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 ' +
+        '(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+      const phone = await browser.newContext({ userAgent: phoneAgent });
+      const tablet = await browser.newContext({
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+      });
+      try {
+        const phonePage = await phone.newPage();
+        const tabletPage = await tablet.newPage();
+        const signIn = async (on: Page) => {
+          await on.goto(url('/login'));
+          await on.getByLabel('Name').fill(user);
+          await submit(on, on.getByRole('button', { name: 'Sign in' }));
+          expect(await on.locator('#user').textContent()).toBe(user);
+        };
+
+        await step('sign in on a laptop, then on a phone', async () => {
+          await signIn(page);
+          await signIn(phonePage);
+        });
+
+        await step('the phone lists both devices, itself as this device', async () => {
+          await submit(phonePage, phonePage.getByRole('link', { name: 'Your sessions' }));
+          const rows = phonePage.locator('tr.session');
+          expect(await rows.count()).toBe(2);
+          const current = phonePage.locator('tr.session[data-current="true"]');
+          expect(await current.locator('strong').textContent()).toBe('Safari on iOS');
+          expect(await current.getByText('This device').count()).toBe(1);
+          const laptop = phonePage.locator('tr.session[data-current="false"]');
+          expect(await laptop.locator('strong').textContent()).toBe('Chrome on Linux');
+          expect(await laptop.locator('time').first().textContent()).toBe('just now');
+        });
+
+        await step('the phone signs the laptop out', async () => {
+          const laptop = phonePage.locator('tr.session[data-current="false"]');
+          await submit(phonePage, laptop.getByRole('button', { name: 'Sign out' }));
+          expect(phonePage.url()).toBe(url('/sessions'));
+          expect(await phonePage.locator('.flash').allTextContents()).toEqual([
+            'Signed out that device.',
+          ]);
+          expect(await phonePage.locator('tr.session').count()).toBe(1);
+        });
+
+        await step('the laptop is signed out at its next request, its cookie gone', async () => {
+          expect(await sid()).toBeDefined();
+          await page.goto(sampleUrl);
+          expect(await page.getByRole('heading', { name: 'Welcome' }).count()).toBe(1);
+          expect(await sid()).toBeUndefined();
+        });
+
+        await step(
+          '"Sign out everywhere else" signs out a tablet and keeps the phone',
+          async () => {
+            await signIn(tabletPage);
+            await phonePage.reload();
+            expect(await phonePage.locator('tr.session').count()).toBe(2);
+            await submit(
+              phonePage,
+              phonePage.getByRole('button', { name: 'Sign out everywhere else' }),
+            );
+            expect(await phonePage.locator('.flash').allTextContents()).toEqual([
+              'Signed out 1 other device.',
+            ]);
+            expect(await phonePage.locator('tr.session').count()).toBe(1);
+            await tabletPage.goto(sampleUrl);
+            expect(await tabletPage.getByRole('heading', { name: 'Welcome' }).count()).toBe(1);
+            await phonePage.goto(sampleUrl);
+            expect(await phonePage.locator('#user').textContent()).toBe(user);
+          },
+        );
+      } finally {
+        await phone.close();
+        await tablet.close();
+      }
+    }, 60_000);
   });
 });
