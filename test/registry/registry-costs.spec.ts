@@ -68,6 +68,26 @@ describe.each(ADAPTERS)('store calls of requests that do not use the registry (%
     });
   });
 
+  it('the registry operations cost what the user-sessions guide states', async () => {
+    // A visitor's login: the index entry (load + compare-and-set), the new session (1), then
+    // the index is pruned: its load and one load per listed session.
+    expect(await countOf('/users/login', undefined, { user: 'alice' })).toEqual({
+      session: 2,
+      index: 3,
+    });
+    const sid = sidOf(await t.http().get('/users/login').query({ user: 'alice' }))!;
+    // A list: the index, one load per listed session (2), and the request's own session (1).
+    expect(await countOf('/users/list', sid)).toEqual({ session: 3, index: 1 });
+    // A regenerateId() of a bound session: load, move, commit, and the entry moved first.
+    expect(await countOf('/users/regen', sid)).toEqual({ session: 3, index: 2 });
+    // revokeAll: the index, a load and a tombstone per session (and a load of the old key the
+    // regenerated one keeps in its entry until its next index write), then the entries removed.
+    expect(await countOf('/users/revoke-all', undefined, { user: 'alice' })).toEqual({
+      session: 5,
+      index: 2,
+    });
+  });
+
   it("a bound session's throttled touches push its index about once per idle timeout", async () => {
     const sid = sidOf(await t.http().get('/users/login').query({ user: 'alice' }))!;
     let index = 0;
