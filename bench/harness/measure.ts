@@ -23,6 +23,27 @@ export function loadPlan(target: Target, config: BenchConfig, seconds: number): 
 // Requests in flight when autocannon stops are still served: let them land before counting.
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
+const COUNTED_REQUESTS = 200;
+
+/**
+ * Redis commands the app sends per request, counted on a separate, short run: MONITOR slows
+ * Redis down, so it stays out of the timed run.
+ */
+async function commandsPerRequest(
+  target: Target,
+  config: BenchConfig,
+  redis: RedisServer,
+): Promise<number> {
+  let sent = 0;
+  const commands = await redis.countCommands(async () => {
+    sent = (
+      await runLoad({ ...loadPlan(target, config, 0), until: { requests: COUNTED_REQUESTS } })
+    ).sent;
+    await settle();
+  });
+  return commands / sent;
+}
+
 /** Warms the route up, then measures it, counting the app's CPU time and Redis' commands. */
 export async function measure(
   target: Target,
@@ -33,15 +54,12 @@ export async function measure(
   const { app, route } = target;
   await runLoad(loadPlan(target, config, config.warmupSeconds));
   await settle();
-  const counting = app.variant.store === 'redis';
-  const commandsBefore = counting ? await redis.commandCount() : 0;
   const cpuBefore = (await app.usage()).cpuMicros;
   const load = await runLoad(loadPlan(target, config, config.seconds));
   await settle();
   const cpuMicros = ((await app.usage()).cpuMicros - cpuBefore) / load.sent;
-  const redisCommands = counting
-    ? ((await redis.commandCount()) - commandsBefore) / load.sent
-    : undefined;
+  const redisCommands =
+    app.variant.store === 'redis' ? await commandsPerRequest(target, config, redis) : undefined;
   console.log(
     `round ${round} ${route.padEnd(13)} ${app.variant.id.padEnd(22)} ` +
       `${Math.round(load.rps)} req/s, p99 ${load.p99} ms, ${Math.round(cpuMicros)} µs CPU/req` +

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { createClient, type RedisClientType } from 'redis';
 import { stopChild, track } from './child-processes.js';
 import { freePort } from './free-port.js';
@@ -45,14 +46,30 @@ export class RedisServer {
     return new RedisServer(child, client, url);
   }
 
-  /** Commands Redis has run so far, apart from the INFO calls of this counter itself. */
-  async commandCount(): Promise<number> {
-    const info = await this.client.info('commandstats');
-    let calls = 0;
-    for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-      if (match[1] !== 'info') calls += Number(match[2]);
-    }
-    return calls;
+  /**
+   * Counts the commands clients send while `work` runs, with MONITOR: a round trip is what an
+   * app sends, so the commands a Lua script runs inside Redis (`[0 lua]` lines, which
+   * `INFO commandstats` would count too) are left out.
+   */
+  async countCommands(work: () => Promise<void>): Promise<number> {
+    const socket = createConnection({ port: Number(new URL(this.url).port), host: '127.0.0.1' });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let commands = 0;
+    let pending = '';
+    socket.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\r\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('+') && line !== '+OK' && !line.includes('[0 lua]')) commands++;
+      }
+    });
+    socket.write('MONITOR\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await work();
+    // Let MONITOR report the last commands before closing it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    return commands;
   }
 
   async stop(): Promise<void> {
