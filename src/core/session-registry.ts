@@ -76,15 +76,14 @@ export class SessionRegistry {
 
   /**
    * Signs out the session `handle` of `userId`. `false` when the user has no live session with
-   * that handle (unknown, malformed, already gone): nothing is changed then.
+   * that handle (unknown, malformed, not a string, already gone): nothing is changed then. A
+   * handle usually comes from a form, so anything a client sends is a plain `false`.
    *
-   * @throws TypeError when `userId` is not a non-empty string of at most 256 characters, or
-   *   `handle` is not a string.
+   * @throws TypeError when `userId` is not a non-empty string of at most 256 characters.
    */
   async revoke(userId: string, handle: string): Promise<boolean> {
     assertUserId(userId);
-    if (typeof handle !== 'string') throw new TypeError('A session handle must be a string');
-    if (!isWellFormedHandle(handle)) return false;
+    if (typeof handle !== 'string' || !isWellFormedHandle(handle)) return false;
     const revoked = await revokeSessions(
       this.#runtime,
       userId,
