@@ -49,7 +49,7 @@ const UNSAFE_KEY = '__proto__';
 /** @internal What a segment needs from the session manager that owns it. */
 export interface SegmentHost {
   /** The session for a read: resumed if there is one, never created. */
-  sessionForRead(): Promise<SessionRecord | undefined>;
+  sessionForRead(): SessionRecord | undefined | Promise<SessionRecord | undefined>;
   /** The session for a write: resumed, or started when there is none. */
   sessionForWrite(): Promise<SessionRecord>;
   /** Applies `change` to this request's session and remembers it for the commit. */
@@ -162,7 +162,11 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     this.host.keepFlash(this.name);
   }
 
-  private async state(): Promise<SegmentState | undefined> {
-    return (await this.host.sessionForRead())?.segments.get(this.name);
+  /** This segment's state; no promise when the session is loaded (or the store is synchronous). */
+  private state(): SegmentState | undefined | Promise<SegmentState | undefined> {
+    const session = this.host.sessionForRead();
+    return session instanceof Promise
+      ? session.then((record) => record?.segments.get(this.name))
+      : session?.segments.get(this.name);
   }
 }

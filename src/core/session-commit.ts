@@ -4,7 +4,7 @@ import { applyChange, type SessionChange } from './session-change.js';
 import { isExpired, ttlOf } from './session-expiry.js';
 import { copyRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
-import type { StoreLookup, StoredSession } from './session-store.js';
+import type { MaybePromise, StoreLookup, StoredSession } from './session-store.js';
 import { settle } from './store-call.js';
 
 /** How long the marker a `regenerateId()` leaves under the old id outlives it. */
@@ -42,50 +42,52 @@ export interface CommitInput {
  * lands or the session turns out gone. The session is never written back once destroyed,
  * expired or moved: a compare-and-set against a missing key fails.
  */
-export async function commitChanges(input: CommitInput): Promise<CommitResult> {
+export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
   const { runtime, now, deadline, log, changes } = input;
   const { store, config } = runtime;
-  let expected: unknown;
-  let record: SessionRecord;
-  let size = log.sizeBound;
-  if (input.base === undefined) {
-    record = input.fresh!;
-  } else {
-    let current: StoredSession = input.base;
-    if (input.moving) {
-      const taken = live(await settle(store.move(input.baseKey!, MOVED_TTL), 'move', deadline));
-      if (typeof taken === 'string') return { outcome: taken };
-      current = taken;
-    } else {
-      expected = current.version;
+  const base = input.base;
+  if (base === undefined) return attempt(input.fresh!, undefined, log.sizeBound);
+  if (!input.moving) return writeOver(base, base.version);
+  return then(settle(store.move(input.baseKey!, MOVED_TTL), 'move', deadline), (found) => {
+    const taken = live(found);
+    return typeof taken === 'string' ? { outcome: taken } : writeOver(taken, undefined);
+  });
+
+  /** Writes onto `current`: the request's own copy if it read that version, else a replay. */
+  function writeOver(current: StoredSession, expected: unknown): MaybePromise<CommitResult> {
+    if (current.version === base!.version) {
+      return attempt(input.candidate ?? replayed(current.record, changes), expected, log.sizeBound);
     }
-    if (current.version === input.base.version) {
-      record = input.candidate ?? replayed(current.record, changes);
-    } else {
-      record = replayed(current.record, changes);
-      size = log.assertMergedWithinLimit(record, changes);
-    }
+    const record = replayed(current.record, changes);
+    return attempt(record, expected, log.assertMergedWithinLimit(record, changes));
   }
-  for (;;) {
+
+  function attempt(
+    record: SessionRecord,
+    expected: unknown,
+    size: number,
+  ): MaybePromise<CommitResult> {
     record.lastSeen = now;
     const ttl = ttlOf(config, record, now);
-    const outcome = await settle(
+    const written = settle(
       store.commit(input.key, expected, record, ttl, size),
       'commit',
       deadline,
     );
-    if (outcome.committed)
-      return { outcome: 'stored', stored: { record, version: outcome.version, size } };
-    // A fresh key (new session, new id) that is taken: ids are random, so it never happens.
-    if (expected === undefined) return { outcome: 'gone' };
-    const current = live(outcome.current);
-    if (typeof current === 'string') return { outcome: current };
-    if (Date.now() >= deadline) {
-      throw new SessionStoreUnavailableError('commit', new Error('too many concurrent writes'));
-    }
-    expected = current.version;
-    record = replayed(current.record, changes);
-    size = log.assertMergedWithinLimit(record, changes);
+    return then(written, (outcome): MaybePromise<CommitResult> => {
+      if (outcome.committed) {
+        return { outcome: 'stored', stored: { record, version: outcome.version, size } };
+      }
+      // A fresh key (new session, new id) that is taken: ids are random, so it never happens.
+      if (expected === undefined) return { outcome: 'gone' };
+      const current = live(outcome.current);
+      if (typeof current === 'string') return { outcome: current };
+      if (Date.now() >= deadline) {
+        throw new SessionStoreUnavailableError('commit', new Error('too many concurrent writes'));
+      }
+      const merged = replayed(current.record, changes);
+      return attempt(merged, current.version, log.assertMergedWithinLimit(merged, changes));
+    });
   }
 
   function live(found: StoreLookup): StoredSession | 'gone' | 'moved' {
@@ -95,6 +97,11 @@ export async function commitChanges(input: CommitInput): Promise<CommitResult> {
     }
     return found;
   }
+}
+
+/** `next(value)`, at once for a plain value, after it settles for a promise. */
+function then<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
 
 function replayed(record: SessionRecord, changes: SessionChange[]): SessionRecord {
