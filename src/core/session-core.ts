@@ -264,11 +264,14 @@ export class SessionCore implements SegmentHost {
       return this.cookie.flush(this.id);
     }
     let newlyBound: UserBinding | undefined;
-    try {
-      newlyBound = await this.indexBeforeCommit(now);
-    } catch (error) {
-      this.failure = error;
-      throw error;
+    const indexing = this.indexBeforeCommit(now);
+    if (indexing !== undefined) {
+      try {
+        newlyBound = await indexing;
+      } catch (error) {
+        this.failure = error;
+        throw error;
+      }
     }
     let result: CommitResult;
     const keepsFlash = this.log.keepsFlash;
@@ -329,13 +332,32 @@ export class SessionCore implements SegmentHost {
    * Keeps the user's index ahead of the session, before the commit stores it: a new binding adds
    * the session's entry, a `regenerateId()` points it at the new key (keeping the old one until
    * the move is done), and a session about to outlive its index pushes the index's expiry. A
-   * binding that changed leaves the old user's index. Any other commit makes no index call.
-   * Returns the binding this commit adds, if any.
+   * binding that changed leaves the old user's index. Any other commit makes no index call, and
+   * gets `undefined` synchronously: an unbound session's commit pays not even a promise for it.
+   * Resolves to the binding this commit adds, if any.
    */
-  private async indexBeforeCommit(now: number): Promise<UserBinding | undefined> {
+  private indexBeforeCommit(now: number): Promise<UserBinding | undefined> | undefined {
     const record = this.view();
     const user = record.user;
     const before = this.base?.record.user;
+    if (user === undefined && before === undefined) return undefined;
+    if (
+      user !== undefined &&
+      user.handle === before?.handle &&
+      this.id === this.baseId &&
+      !needsIndexPush(user.indexUntil, now + ttlOf(this.runtime.config, record, now))
+    ) {
+      return undefined;
+    }
+    return this.updateUserIndex(now, record, user, before);
+  }
+
+  private async updateUserIndex(
+    now: number,
+    record: SessionRecord,
+    user: UserBinding | undefined,
+    before: UserBinding | undefined,
+  ): Promise<UserBinding | undefined> {
     const { runtime } = this;
     if (before !== undefined && before.handle !== user?.handle) {
       await this.waitFor((deadline) =>
@@ -345,8 +367,6 @@ export class SessionCore implements SegmentHost {
     if (user === undefined) return undefined;
     const added = user.handle !== before?.handle;
     const moving = this.baseId !== undefined && this.id !== this.baseId;
-    const expiresAt = now + ttlOf(runtime.config, record, now);
-    if (!added && !moving && !needsIndexPush(user.indexUntil, expiresAt)) return undefined;
     const previous = moving ? this.keyOf(this.baseId!) : undefined;
     const key = this.keyOf(this.id!);
     const agent = userAgentOf(this.exchange.requestHeader?.('user-agent'));
