@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { SessionStoreUnavailableError } from './errors.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { isExpired } from './session-expiry.js';
 import { serializeRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
@@ -138,7 +139,28 @@ export async function loadIndex(
  * `change` returns whether it changed the entries; with `push`, the index is kept for at least
  * {@link indexLifetime} from now. Returns the time the index is kept until.
  */
-export async function updateIndex(
+export function updateIndex(
+  runtime: SessionRuntime,
+  userId: string,
+  deadline: number,
+  change: (entries: Map<string, IndexEntry>) => boolean,
+  push: boolean,
+): Promise<number> {
+  if (runtime.store.atomic) return changeIndex(runtime, userId, deadline, change, push);
+  // A store without compare-and-set across processes writes a new key without comparing: two
+  // first bindings of one user would each create the index, and the second erase the first.
+  // Within this process, they take turns.
+  let queue = indexQueues.get(runtime);
+  if (queue === undefined) {
+    queue = new KeyedQueue();
+    indexQueues.set(runtime, queue);
+  }
+  return queue.run(userId, () => changeIndex(runtime, userId, deadline, change, push));
+}
+
+const indexQueues = new WeakMap<SessionRuntime, KeyedQueue>();
+
+async function changeIndex(
   runtime: SessionRuntime,
   userId: string,
   deadline: number,

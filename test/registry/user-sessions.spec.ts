@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { SessionRegistry, type SessionModuleOptions } from '../../src/index.js';
+import { countingCache } from '../support/counting-cache.js';
 import { gate } from '../support/hardening-sync.js';
 import { redisCache } from '../support/redis-cache.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
@@ -13,9 +14,10 @@ import {
   type TestApp,
 } from '../support/test-app.js';
 
-type StoreName = 'memory' | 'redis';
+/** The built-in store, Redis (atomic across processes) and a plain Keyv cache (atomic in-process). */
+type StoreName = 'memory' | 'redis' | 'keyv';
 const hasRedis = redisAvailable('user sessions on Redis');
-const STORES: StoreName[] = hasRedis ? ['memory', 'redis'] : ['memory'];
+const STORES: StoreName[] = hasRedis ? ['memory', 'redis', 'keyv'] : ['memory', 'keyv'];
 const CASES = STORES.flatMap((store) => ADAPTERS.map((adapter) => [store, adapter] as const));
 
 interface Listed {
@@ -44,6 +46,11 @@ describe.each(CASES)("a user's sessions (%s store, %s)", (storeName, adapter) =>
       await redis!.command('FLUSHALL');
       const { cache, disconnect: close } = redisCache(redis!.url);
       disconnect = close;
+      t = await createTestApp(adapter as AdapterName, { ...options, store: cache }, [
+        RegistryController,
+      ]);
+    } else if (storeName === 'keyv') {
+      const { cache } = countingCache();
       t = await createTestApp(adapter as AdapterName, { ...options, store: cache }, [
         RegistryController,
       ]);
@@ -222,6 +229,17 @@ describe.each(CASES)("a user's sessions (%s store, %s)", (storeName, adapter) =>
       if (sid === undefined || !(await readsSession(sid))) continue;
       expect(listed).toContain(`racer ${i}`);
     }
+  });
+
+  it('ten first logins of one user at once are all listed', async () => {
+    await start();
+    const sids = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => login('carol', `device ${i}`)),
+    );
+    const listed = await list(sids[0]!);
+    expect(listed.map((s) => s.userAgent).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `device ${i}`).sort(),
+    );
   });
 
   it('maxSessionsPerUser: 1 signs out every other device at the next login', async () => {
