@@ -56,6 +56,7 @@ export class SessionCore implements SegmentHost {
   readonly cookie: SessionCookie;
   private explicitStart = false;
   private committing: Promise<void> = Promise.resolve();
+  private commitsUnderWay = 0;
   private storeKey: { id: string; key: string } | undefined;
   private failure: unknown;
   /** Milliseconds this request has waited for the store so far: `storeTimeout` bounds the sum. */
@@ -241,8 +242,33 @@ export class SessionCore implements SegmentHost {
   commit(): Promise<void> {
     // One commit at a time per request: a handler's own commit() and the response hook may both ask.
     const next = this.committing.then(() => this.commitNow());
-    this.committing = next.catch(() => undefined);
+    this.track(next);
     return next;
+  }
+
+  /**
+   * The response hooks' commit: at once, and synchronously on a synchronous store (the memory
+   * store), so the response goes out without waiting for a promise; `undefined` when it is done.
+   * Throws a failure synchronously too. Queues behind a commit still under way.
+   */
+  commitForResponse(): Promise<void> | undefined {
+    if (this.commitsUnderWay > 0) return this.commit();
+    const done = this.commitNow();
+    if (!(done instanceof Promise)) return undefined;
+    this.track(done);
+    return done;
+  }
+
+  private track(commit: Promise<void>): void {
+    this.commitsUnderWay++;
+    this.committing = commit.then(
+      () => {
+        this.commitsUnderWay--;
+      },
+      () => {
+        this.commitsUnderWay--;
+      },
+    );
   }
 
   private hasWork(now: number): boolean {
@@ -254,7 +280,7 @@ export class SessionCore implements SegmentHost {
     );
   }
 
-  private async commitNow(): Promise<void> {
+  private commitNow(): MaybePromise<void> {
     if (this.failure) throw this.failure;
     if (this.state !== 'active') return this.cookie.flush(undefined);
     const now = Date.now();
@@ -263,47 +289,70 @@ export class SessionCore implements SegmentHost {
       if (this.baseId === undefined) this.cookie.send = false;
       return this.cookie.flush(this.id);
     }
-    let newlyBound: UserBinding | undefined;
     const indexing = this.indexBeforeCommit(now);
-    if (indexing !== undefined) {
-      try {
-        newlyBound = await indexing;
-      } catch (error) {
+    if (indexing === undefined) return this.write(now, undefined);
+    return indexing.then(
+      (newlyBound) => this.write(now, newlyBound),
+      (error: unknown) => {
         this.failure = error;
         throw error;
-      }
-    }
-    let result: CommitResult;
+      },
+    );
+  }
+
+  /** Stores the session: synchronously on a synchronous store, else within what is left of `storeTimeout`. */
+  private write(now: number, newlyBound: UserBinding | undefined): MaybePromise<void> {
     const keepsFlash = this.log.keepsFlash;
     const changes = this.log.take();
     const mine = this.working;
     this.inflight = this.view();
     this.working = undefined;
-    try {
-      result = await this.waitFor((deadline) =>
-        commitChanges({
-          runtime: this.runtime,
-          now,
-          deadline,
-          base: this.base,
-          baseKey: this.baseId === undefined ? undefined : this.keyOf(this.baseId),
-          key: this.keyOf(this.id!),
-          moving: this.baseId !== undefined && this.id !== this.baseId,
-          // The request's copy is the merge when nobody wrote since it was read; kept flash values
-          // are gone from it but not from the store, so keepFlash() replays onto the stored record.
-          candidate: keepsFlash ? undefined : mine,
-          fresh: this.baseId === undefined ? this.inflight : undefined,
-          changes,
-          log: this.log,
-        }),
-      );
-    } catch (error) {
+    const started = Date.now();
+    const fail = (error: unknown): never => {
+      this.inflight = undefined;
       // Remembered, so a second commit in this request fails at once instead of waiting again.
       this.failure = error;
       throw error;
-    } finally {
-      this.inflight = undefined;
+    };
+    let result: MaybePromise<CommitResult>;
+    try {
+      result = commitChanges({
+        runtime: this.runtime,
+        now,
+        deadline: started + Math.max(1, this.runtime.config.storeTimeout - this.waited),
+        base: this.base,
+        baseKey: this.baseId === undefined ? undefined : this.keyOf(this.baseId),
+        key: this.keyOf(this.id!),
+        moving: this.baseId !== undefined && this.id !== this.baseId,
+        // The request's copy is the merge when nobody wrote since it was read; kept flash values
+        // are gone from it but not from the store, so keepFlash() replays onto the stored record.
+        candidate: keepsFlash ? undefined : mine,
+        fresh: this.baseId === undefined ? this.inflight : undefined,
+        changes,
+        log: this.log,
+      });
+    } catch (error) {
+      return fail(error);
     }
+    if (!(result instanceof Promise)) {
+      this.inflight = undefined;
+      return this.committed(result, newlyBound);
+    }
+    return result.then(
+      (outcome) => {
+        this.waited += Date.now() - started;
+        this.inflight = undefined;
+        return this.committed(outcome, newlyBound);
+      },
+      (error: unknown) => {
+        this.waited += Date.now() - started;
+        return fail(error);
+      },
+    );
+  }
+
+  /** Takes the commit's outcome in: the new stored state, or a session gone meanwhile. */
+  private committed(result: CommitResult, newlyBound: UserBinding | undefined): MaybePromise<void> {
     if (result.outcome !== 'stored') {
       this.forget();
       // The old id of a regenerated session: a sibling of the request that moved it, finishing
@@ -320,10 +369,14 @@ export class SessionCore implements SegmentHost {
       this.log.replayOnto(this.working);
     }
     this.log.sizeBound = Math.max(this.log.sizeBound, result.stored.size);
-    if (newlyBound !== undefined) {
-      const { id, handle } = newlyBound;
-      await this.waitFor((deadline) => enforceSessionLimit(this.runtime, id, handle, deadline));
-    }
+    if (newlyBound === undefined) return this.sendCookie();
+    const { id, handle } = newlyBound;
+    return this.waitFor((deadline) => enforceSessionLimit(this.runtime, id, handle, deadline)).then(
+      () => this.sendCookie(),
+    );
+  }
+
+  private sendCookie(): void {
     if (this.cookie.persistent) this.cookie.send = true;
     this.cookie.flush(this.id);
   }

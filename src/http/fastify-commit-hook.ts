@@ -37,6 +37,32 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
     const core = coreOf(session);
     core.beforeResponse();
     if (!core.needsCommit()) return done(null, payload);
+    const replace = (error: unknown): unknown => {
+      const failure = failureResponseOf(error);
+      if (!failure) {
+        logger.warn(`Session not saved before the response: ${String(error)}`);
+        return payload;
+      }
+      logger.warn((error as Error).message);
+      reply.removeHeader('location');
+      reply.removeHeader('content-length');
+      if (isGraphqlRequest(request)) {
+        reply.code(200);
+        reply.header('content-type', graphqlFailureContentType(reply.getHeader('content-type')));
+        return graphqlFailureBody(failure);
+      }
+      reply.code(failure.statusCode);
+      reply.header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(failure);
+    };
+    let pending: Promise<void> | undefined;
+    try {
+      pending = core.commitForResponse();
+    } catch (error) {
+      return done(null, replace(error));
+    }
+    // Committed already (a synchronous store): the reply goes on without waiting.
+    if (!pending) return done(null, payload);
     // While the commit runs, the reply is not yet "sent" for Fastify, so a second send (Nest
     // answering a passthrough handler that already called reply.redirect()) would write twice.
     // Sent synchronously, that second send would have been ignored: ignore it here too.
@@ -47,26 +73,9 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
       reply.send = send;
       done(null, result);
     };
-    session.commit().then(
+    pending.then(
       () => resume(payload),
-      (error: unknown) => {
-        const failure = failureResponseOf(error);
-        if (!failure) {
-          logger.warn(`Session not saved before the response: ${String(error)}`);
-          return resume(payload);
-        }
-        logger.warn((error as Error).message);
-        reply.removeHeader('location');
-        reply.removeHeader('content-length');
-        if (isGraphqlRequest(request)) {
-          reply.code(200);
-          reply.header('content-type', graphqlFailureContentType(reply.getHeader('content-type')));
-          return resume(graphqlFailureBody(failure));
-        }
-        reply.code(failure.statusCode);
-        reply.header('content-type', 'application/json; charset=utf-8');
-        resume(JSON.stringify(failure));
-      },
+      (error: unknown) => resume(replace(error)),
     );
   });
 }

@@ -10,28 +10,41 @@ import {
   type FastifyRequestLike,
 } from './fastify-exchange.js';
 
-// Symbol-keyed slots: the runtime on the app's HTTP server instance, the session and the reply
+// Symbol-keyed slots: the binding on the app's HTTP server instance, the session and the reply
 // on the request object. Request context without request scope, and nothing done per request
 // until something asks for the session.
-const RUNTIME = Symbol('nest-aura-session.runtime');
+const BINDING = Symbol('nest-aura-session.binding');
 const RESPONSE = Symbol('nest-aura-session.response');
 const MANAGER = Symbol('nest-aura-session.manager');
 
-interface RuntimeSlot {
-  [RUNTIME]?: SessionRuntime;
+/** The runtime of an app's requests and their framework; chosen once, when the app starts. */
+interface HttpBinding {
+  readonly runtime: SessionRuntime;
+  readonly framework: HttpFramework;
+}
+
+interface BindingSlot {
+  [BINDING]?: HttpBinding;
 }
 
 interface SessionSlots {
   [RESPONSE]?: unknown;
   [MANAGER]?: SessionManager;
   /** Express: the application; Fastify: the (encapsulated) server instance. */
-  app?: RuntimeSlot;
-  server?: RuntimeSlot;
+  app?: BindingSlot;
+  server?: BindingSlot;
 }
 
+/** The HTTP frameworks whose requests carry sessions. */
+export type HttpFramework = 'express' | 'fastify';
+
 /** Makes `runtime` the session runtime of every request served by `httpInstance`. */
-export function attachRuntime(httpInstance: object, runtime: SessionRuntime): void {
-  (httpInstance as RuntimeSlot)[RUNTIME] = runtime;
+export function attachRuntime(
+  httpInstance: object,
+  runtime: SessionRuntime,
+  framework: HttpFramework,
+): void {
+  (httpInstance as BindingSlot)[BINDING] = { runtime, framework };
 }
 
 /** Records the response of `request`, for frameworks whose request does not link to it (Fastify). */
@@ -44,18 +57,18 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   const slots = request as SessionSlots;
   const existing = slots[MANAGER];
   if (existing) return existing;
-  const appRuntime = runtime ?? slots.app?.[RUNTIME] ?? slots.server?.[RUNTIME];
-  if (!appRuntime) {
+  const binding = bindingOf(request, runtime);
+  if (!binding) {
     throw new Error(
       'No session for this request: import SessionModule.forRoot() (or forRootAsync()) in the app module',
     );
   }
-  const manager = new SessionManager(appRuntime, exchangeFor(request));
+  const { runtime: appRuntime, framework } = binding;
+  const manager = new SessionManager(appRuntime, exchangeFor(framework, request));
   slots[MANAGER] = manager;
-  if (!isFastifyRequest(request)) {
-    const res = (request as ExpressRequestLike).res as ServerResponse | undefined;
-    if (res) holdResponseUntilCommitted(request, res, manager, appRuntime.logger);
-  }
+  // Fastify's onSend hook commits sessions; an Express response is held until it is committed.
+  const res = framework === 'express' ? (request as ExpressRequestLike).res : undefined;
+  if (res) holdResponseUntilCommitted(request, res as ServerResponse, manager, appRuntime.logger);
   return manager;
 }
 
@@ -66,20 +79,34 @@ export function existingSessionOf(request: object): SessionManager | undefined {
 
 /** The request's own origin (`https://host:port`), as its framework reports it (trust proxy included). */
 export function originOf(request: object): string {
-  return exchangeFor(request).origin();
+  const framework = bindingOf(request, undefined)?.framework ?? frameworkOf(request);
+  return exchangeFor(framework, request).origin();
+}
+
+/**
+ * The binding the app's HTTP server put on its requests; for a request that did not come through
+ * it (a GraphQL or WebSocket context handing over its own request object), one for its framework.
+ */
+function bindingOf(request: object, runtime: SessionRuntime | undefined): HttpBinding | undefined {
+  const slots = request as SessionSlots;
+  const attached = slots.app?.[BINDING] ?? slots.server?.[BINDING];
+  if (attached) return attached;
+  return runtime && { runtime, framework: frameworkOf(request) };
 }
 
 // Fastify wraps Node's request in `raw`; Express extends Node's request itself.
-function isFastifyRequest(request: object): boolean {
-  return 'raw' in request && 'routeOptions' in request;
+function frameworkOf(request: object): HttpFramework {
+  return 'raw' in request && 'routeOptions' in request ? 'fastify' : 'express';
 }
 
-function exchangeFor(request: object): HttpExchange & { origin(): string } {
-  const slots = request as SessionSlots;
-  if (isFastifyRequest(request)) {
+function exchangeFor(
+  framework: HttpFramework,
+  request: object,
+): HttpExchange & { origin(): string } {
+  if (framework === 'fastify') {
     return new FastifyExchange(
       request as unknown as FastifyRequestLike,
-      () => slots[RESPONSE] as FastifyReplyLike | undefined,
+      () => (request as SessionSlots)[RESPONSE] as FastifyReplyLike | undefined,
     );
   }
   return new ExpressExchange(request as ExpressRequestLike);

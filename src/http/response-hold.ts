@@ -65,7 +65,19 @@ export function holdResponseUntilCommitted(
     if (!res.headersSent) core.beforeResponse();
     if (res.headersSent || !core.needsCommit()) return call.apply(res, args);
     held = [[call, args]];
-    session.commit().then(release, fail);
+    let pending: Promise<void> | undefined;
+    try {
+      pending = core.commitForResponse();
+    } catch (error) {
+      fail(error);
+      return answer;
+    }
+    // Committed already (a synchronous store): the response goes on without waiting.
+    if (!pending) {
+      release();
+      return answer;
+    }
+    pending.then(release, fail);
     return answer;
   };
 

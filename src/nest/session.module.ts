@@ -113,7 +113,7 @@ export class SessionModule extends ConfigurableSessionModule implements OnModule
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     const instance = adapter.getInstance<object>();
-    attachRuntime(instance, this.runtime);
+    attachRuntime(instance, this.runtime, adapter.getType() === 'fastify' ? 'fastify' : 'express');
     const server = adapter.getHttpServer() as UpgradeSource | undefined;
     if (server) serveSocketSessions(server, this.runtime);
     if (adapter.getType() === 'fastify') {
