@@ -29,6 +29,7 @@ table.sessions { width: 100%; border-collapse: collapse; margin: .5rem 0 1rem; }
 table.sessions th, table.sessions td { text-align: left; vertical-align: top; padding: .5rem .25rem;
   border-bottom: 1px solid var(--line); }
 table.sessions small { word-break: break-all; }
+table.sessions th:not(:first-child), table.sessions td:not(:first-child) { white-space: nowrap; }
 .badge { margin-left: .5rem; padding: .1em .5em; font-size: .75rem; border-radius: 999px;
   background: #e7ecff; color: var(--accent); }
 code { font-size: .875em; background: #f0f1f4; padding: .1em .3em; border-radius: 4px; }
