@@ -91,6 +91,7 @@ export class SessionCookie {
 
 function privateCacheControl(current: string | undefined, carriesCookie: boolean): string {
   if (carriesCookie) return 'private, no-store';
+  if (current === undefined) return 'private';
   const directives = (current ?? '')
     .split(',')
     .map((d) => d.trim())
