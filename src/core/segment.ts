@@ -127,7 +127,8 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     }
     const flash = (await this.state())?.flash;
     if (!flash?.has(key)) return alt;
-    const value = flash.get(key) as V;
+    // A copy: the stored record is shared with other requests and must not change under them.
+    const value = cloneJson(flash.get(key)) as V;
     if (this.host.consumesFlash) {
       this.host.change({
         kind: 'consumeFlash',

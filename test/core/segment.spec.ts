@@ -1,0 +1,144 @@
+import type { GrowingChange } from '../../src/core/change-log.js';
+import { SessionSegment, type SegmentHost } from '../../src/core/segment.js';
+import { applyChange, type SessionChange } from '../../src/core/session-change.js';
+import { newRecord, type SessionRecord } from '../../src/core/session-record.js';
+
+/** A session host over one in-memory record, logging the changes a segment asks for. */
+class FakeHost implements SegmentHost {
+  record: SessionRecord | undefined;
+  readonly changes: SessionChange[] = [];
+  readonly kept: string[] = [];
+
+  constructor(
+    withSession: boolean,
+    readonly consumesFlash = true,
+  ) {
+    this.record = withSession ? newRecord(0) : undefined;
+  }
+
+  sessionForRead(): SessionRecord | undefined {
+    return this.record;
+  }
+
+  async sessionForWrite(): Promise<SessionRecord> {
+    return (this.record ??= newRecord(0));
+  }
+
+  change(change: SessionChange): void {
+    applyChange(this.record!, change);
+    this.changes.push(change);
+  }
+
+  changeWithinLimit(change: GrowingChange): void {
+    this.change(change);
+  }
+
+  keepFlash(segment: string): void {
+    this.kept.push(segment);
+  }
+}
+
+function segmentOn(host: FakeHost, name = 'Vendor\\Package') {
+  return new SessionSegment<Record<string, unknown>>(name, host);
+}
+
+describe('Segment', () => {
+  it('reads the alternative when there is no session, and creates none', async () => {
+    const host = new FakeHost(false);
+    expect(await segmentOn(host).get('missing', 'alt')).toBe('alt');
+    expect(await segmentOn(host).getAll()).toEqual({});
+    expect(await segmentOn(host).hasFlash('f')).toBe(false);
+    expect(host.record).toBeUndefined();
+  });
+
+  it('a write starts a session and stores a copy of the value', async () => {
+    const host = new FakeHost(false);
+    const cart = { items: ['a'] };
+    await segmentOn(host).set('cart', cart);
+    cart.items.push('b');
+    expect(await segmentOn(host).get('cart')).toEqual({ items: ['a'] });
+  });
+
+  it('values handed out are copies: changing them does not change the session', async () => {
+    const host = new FakeHost(true);
+    const segment = segmentOn(host);
+    await segment.set('cart', { items: ['a'] });
+    await segment.setFlash('notice', { text: 'saved' });
+    ((await segment.get('cart')) as { items: string[] }).items.push('x');
+    ((await segment.getAll()).cart as { items: string[] }).items.push('y');
+    expect(await segment.hasFlash('notice')).toBe(true);
+    const stored = host.record!.segments.get('Vendor\\Package')!;
+    const flash = stored.flash.get('notice');
+    const read = (await segment.getFlash('notice')) as { text: string };
+    read.text = 'changed';
+    expect(flash).toEqual({ text: 'saved' });
+    expect(await segment.get('cart')).toEqual({ items: ['a'] });
+  });
+
+  it('refuses what JSON cannot round-trip, naming the key, and changes nothing', async () => {
+    const host = new FakeHost(true);
+    await expect(segmentOn(host).set('when', new Date())).rejects.toThrow(/"when"/);
+    await expect(segmentOn(host).setFlash('fn', () => 1)).rejects.toThrow(TypeError);
+    expect(host.changes).toEqual([]);
+  });
+
+  it('remove and clear of nothing record no change', async () => {
+    const host = new FakeHost(true);
+    await segmentOn(host).remove('absent');
+    await segmentOn(host).clear();
+    await segmentOn(host).clearFlash();
+    expect(host.changes).toEqual([]);
+  });
+
+  it('segments with different names never see each other', async () => {
+    const host = new FakeHost(true);
+    await segmentOn(host, 'A').set('k', 1);
+    expect(await segmentOn(host, 'B').get('k')).toBeUndefined();
+    await segmentOn(host, 'B').clear();
+    expect(await segmentOn(host, 'A').get('k')).toBe(1);
+  });
+
+  it('a flash value is read once; hasFlash does not consume it', async () => {
+    const host = new FakeHost(true);
+    const segment = segmentOn(host);
+    await segment.setFlash('notice', 'saved');
+    expect(await segment.hasFlash('notice')).toBe(true);
+    expect(await segment.getFlash('notice')).toBe('saved');
+    expect(await segment.getFlash('notice', 'none')).toBe('none');
+  });
+
+  it('a request that does not consume flash (HEAD, OPTIONS) leaves it there', async () => {
+    const host = new FakeHost(true, false);
+    const segment = segmentOn(host);
+    await segment.setFlash('notice', 'saved');
+    expect(await segment.getFlash('notice')).toBe('saved');
+    expect(await segment.getFlash('notice')).toBe('saved');
+  });
+
+  it('setFlashNow is for this request only and is read once too', async () => {
+    const host = new FakeHost(false);
+    const segment = segmentOn(host);
+    await segment.setFlashNow('now', 1);
+    expect(await segment.getAllFlash()).toEqual({ now: 1 });
+    expect(await segment.getFlash('now')).toBeUndefined();
+    expect(host.record).toBeUndefined();
+  });
+
+  it('getAll and getAllFlash leave out a __proto__ key, which Object.assign would turn into a prototype', async () => {
+    const host = new FakeHost(true);
+    const segment = segmentOn(host);
+    await segment.set('__proto__', { polluted: true });
+    await segment.setFlash('__proto__', { polluted: true });
+    const all = Object.assign({}, await segment.getAll());
+    const flash = Object.assign({}, await segment.getAllFlash());
+    expect(Object.getPrototypeOf(all)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(flash)).toBe(Object.prototype);
+    expect(await segment.get('__proto__')).toEqual({ polluted: true });
+  });
+
+  it('keepFlash asks the session to keep this segment’s consumed flash values', async () => {
+    const host = new FakeHost(true);
+    await segmentOn(host, 'Flashy').keepFlash();
+    expect(host.kept).toEqual(['Flashy']);
+  });
+});
