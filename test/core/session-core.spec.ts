@@ -1,0 +1,410 @@
+import { SessionStoreUnavailableError, SessionTooLargeError } from '../../src/core/errors.js';
+import { coreOf, SessionManager } from '../../src/core/session-manager.js';
+import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
+import type { SessionRecord } from '../../src/core/session-record.js';
+import { SessionRuntime } from '../../src/core/session-runtime.js';
+import type { CommitOutcome, SessionStore, StoreLookup } from '../../src/core/session-store.js';
+import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
+import { cookieAttributes, forgedSessionId, storeKeyOf } from '../support/core-store.js';
+import { fakeClock } from '../support/fake-clock.js';
+import { FakeExchange, modelOnMemory } from '../support/hardening-manager.js';
+
+const SEGMENT = 'App\\Cart';
+
+/** The synchronous memory store, counting the calls the session model makes and failing on demand. */
+class CountingStore implements SessionStore {
+  readonly atomic = true;
+  readonly inner = new MemorySessionStore();
+  readonly calls = { load: 0, commit: 0, move: 0, delete: 0 };
+  /** Thrown by the next commit instead of storing. */
+  failNextCommit: Error | undefined;
+
+  total(): number {
+    return this.calls.load + this.calls.commit + this.calls.move + this.calls.delete;
+  }
+
+  reset(): void {
+    this.calls.load = this.calls.commit = this.calls.move = this.calls.delete = 0;
+  }
+
+  load(key: string): StoreLookup {
+    this.calls.load++;
+    return this.inner.load(key);
+  }
+
+  commit(
+    key: string,
+    expected: unknown,
+    record: SessionRecord,
+    ttl: number,
+    size: number,
+  ): CommitOutcome {
+    this.calls.commit++;
+    const failure = this.failNextCommit;
+    if (failure) {
+      this.failNextCommit = undefined;
+      throw failure;
+    }
+    return this.inner.commit(key, expected, record, ttl, size);
+  }
+
+  move(key: string, ttl: number): StoreLookup {
+    this.calls.move++;
+    return this.inner.move(key, ttl);
+  }
+
+  delete(key: string): void {
+    this.calls.delete++;
+    this.inner.delete(key);
+  }
+}
+
+/** The session model on a CountingStore: `request(cookie)` is one request's manager. */
+function modelOnCountingStore(options: SessionModuleOptions = {}) {
+  const store = new CountingStore();
+  const runtime = new SessionRuntime(resolveSessionConfig(options), store, {
+    warn: () => undefined,
+  });
+  return {
+    store,
+    request(id?: string, method = 'GET') {
+      const exchange = new FakeExchange(id === undefined ? undefined : `sid=${id}`, method);
+      const manager = new SessionManager(runtime, exchange);
+      return { manager, exchange, core: coreOf(manager), segment: manager.newSegment(SEGMENT) };
+    },
+  };
+}
+
+type Model = ReturnType<typeof modelOnCountingStore>;
+
+/** The id a Set-Cookie header hands out; `''` for the expiring cookie. */
+function idOf(exchange: FakeExchange): string | undefined {
+  const header = exchange.cookies.get('sid');
+  return header === undefined ? undefined : header.slice('sid='.length, header.indexOf(';'));
+}
+
+/** A stored session holding `values`, made by an earlier request; the store's counts start over. */
+async function storedSession(model: Model, values: Record<string, unknown>): Promise<string> {
+  const { segment, core, exchange } = model.request();
+  for (const [k, v] of Object.entries(values)) await segment.set(k, v);
+  expect(core.commitForResponse()).toBeUndefined();
+  model.store.reset();
+  return idOf(exchange)!;
+}
+
+describe('SessionCore: lazy loading', () => {
+  it('makes no store call until a segment is read', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const { manager, segment } = model.request(id);
+    expect(manager.isResumable()).toBe(true);
+    expect(manager.isStarted()).toBe(false);
+    expect(manager.getId()).toBeUndefined();
+    manager.getName();
+    manager.getCookieParams();
+    manager.newSegment('App\\Other');
+    expect(model.store.total()).toBe(0);
+    expect(await segment.get('a')).toBe(1);
+    expect(model.store.calls.load).toBe(1);
+    expect(manager.getId()).toBe(id);
+  });
+
+  it('loads the session once per request however many reads', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1, b: 2 });
+    const { manager, segment } = model.request(id);
+    await Promise.all([segment.get('a'), segment.get('b'), manager.resume()]);
+    await segment.getAll();
+    expect(model.store.calls.load).toBe(1);
+  });
+
+  it('answers a read from a synchronous store without waiting for it', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const { core } = model.request(id);
+    expect(core.resume()).toBe(true);
+    expect(core.sessionForRead()).not.toBeInstanceOf(Promise);
+  });
+
+  it('makes no store call for a request without a session cookie', async () => {
+    const model = modelOnCountingStore();
+    const { manager, segment } = model.request();
+    expect(manager.isResumable()).toBe(false);
+    expect(await segment.get('a', 'fallback')).toBe('fallback');
+    expect(await manager.resume()).toBe(false);
+    expect(model.store.total()).toBe(0);
+  });
+});
+
+describe('SessionCore: reads never create a session', () => {
+  it('stores nothing and sends no cookie after a request that only read', async () => {
+    const model = modelOnCountingStore();
+    const { manager, segment, core, exchange } = model.request();
+    await segment.get('a');
+    await segment.getAll();
+    await segment.getFlash('notice');
+    await segment.hasFlash('notice');
+    await segment.remove('a');
+    await segment.clear();
+    await segment.clearFlash();
+    await manager.clear();
+    expect(await manager.getUserId()).toBeUndefined();
+    expect(await manager.isCsrfTokenValid('anything')).toBe(false);
+    expect(manager.isStarted()).toBe(false);
+    expect(core.needsCommit()).toBe(false);
+    expect(core.commitForResponse()).toBeUndefined();
+    expect(exchange.cookies.size).toBe(0);
+    expect(model.store.calls.commit).toBe(0);
+    expect(model.store.inner.size).toBe(0);
+  });
+
+  it('starts no session for a cookie naming an unknown id', async () => {
+    const model = modelOnCountingStore();
+    const { manager, segment, core, exchange } = model.request(forgedSessionId('unknown'));
+    expect(await segment.get('a')).toBeUndefined();
+    expect(manager.isStarted()).toBe(false);
+    expect(core.commitForResponse()).toBeUndefined();
+    expect(exchange.cookies.size).toBe(0);
+    expect(model.store.inner.size).toBe(0);
+  });
+
+  it('creates the session on the first write, contrary to a read', async () => {
+    const model = modelOnCountingStore();
+    const { segment, core, exchange } = model.request();
+    await segment.set('a', 1);
+    expect(core.needsCommit()).toBe(true);
+    core.commitForResponse();
+    expect(idOf(exchange)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(model.store.inner.size).toBe(1);
+  });
+});
+
+describe('SessionCore: writes that change nothing', () => {
+  it('records nothing for a value set equal to the stored one', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: { list: [1, 2], n: null } });
+    const { segment, core, exchange } = model.request(id);
+    await segment.set('a', { n: null, list: [1, 2] });
+    expect(core.needsCommit()).toBe(false);
+    expect(core.commitForResponse()).toBeUndefined();
+    expect(model.store.calls.commit).toBe(0);
+    expect(exchange.cookies.size).toBe(0);
+  });
+
+  it('records a value that differs only deep inside', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: { list: [1, 2] } });
+    const { segment, core } = model.request(id);
+    await segment.set('a', { list: [1, 3] });
+    expect(core.needsCommit()).toBe(true);
+    core.commitForResponse();
+    expect(model.store.calls.commit).toBe(1);
+    expect(await model.request(id).segment.get('a')).toEqual({ list: [1, 3] });
+  });
+
+  it('records nothing for removing a missing key or clearing an empty session', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const { manager, segment, core } = model.request(id);
+    await segment.remove('missing');
+    await manager.newSegment('App\\Empty').clear();
+    await segment.clearFlash();
+    expect(core.needsCommit()).toBe(false);
+    core.commitForResponse();
+    expect(model.store.calls.commit).toBe(0);
+  });
+});
+
+describe('SessionCore: commit for the response', () => {
+  it('completes on a synchronous store without a promise: stored and cookie set on return', async () => {
+    const model = modelOnCountingStore();
+    const { segment, core, exchange } = model.request();
+    await segment.set('a', 1);
+    expect(core.commitForResponse()).toBeUndefined();
+    const id = idOf(exchange)!;
+    expect(model.store.inner.load(storeKeyOf(id))).toMatchObject({
+      record: { segments: expect.any(Map) },
+    });
+    expect(await model.request(id).segment.get('a')).toBe(1);
+  });
+
+  it('hands back a promise on a store that answers asynchronously', async () => {
+    const model = modelOnMemory();
+    const { manager, exchange } = model.request();
+    await manager.newSegment(SEGMENT).set('a', 1);
+    const pending = coreOf(manager).commitForResponse();
+    expect(pending).toBeInstanceOf(Promise);
+    await pending;
+    expect(exchange.cookies.has('sid')).toBe(true);
+  });
+
+  it('keeps changes made after a commit for the next commit', async () => {
+    const model = modelOnCountingStore();
+    const { segment, core, exchange } = model.request();
+    await segment.set('a', 1);
+    core.commitForResponse();
+    await segment.set('b', 2);
+    expect(core.needsCommit()).toBe(true);
+    core.commitForResponse();
+    expect(await model.request(idOf(exchange)).segment.getAll()).toEqual({ a: 1, b: 2 });
+  });
+});
+
+describe('SessionCore: a failed commit', () => {
+  it('is remembered: a second commit fails at once with the same error, without a store call', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const { manager, segment, core, exchange } = model.request(id);
+    await segment.set('a', 2);
+    const failure = new SessionStoreUnavailableError('commit', new Error('backend down'));
+    model.store.failNextCommit = failure;
+    expect(() => core.commitForResponse()).toThrow(failure);
+    expect(model.store.calls.commit).toBe(1);
+    await expect(manager.commit()).rejects.toBe(failure);
+    expect(() => core.commitForResponse()).toThrow(failure);
+    expect(model.store.calls.commit).toBe(1);
+    expect(core.needsCommit()).toBe(false);
+    expect(exchange.cookies.size).toBe(0);
+    expect(await model.request(id).segment.get('a')).toBe(1);
+  });
+});
+
+describe('SessionCore: regenerateId()', () => {
+  it('moves the session to a new id and leaves a moved marker under the old one', async () => {
+    const model = modelOnCountingStore();
+    const oldId = await storedSession(model, { a: 1 });
+    const { manager, core, exchange } = model.request(oldId);
+    await manager.regenerateId();
+    core.commitForResponse();
+    const newId = idOf(exchange)!;
+    expect(newId).not.toBe(oldId);
+    expect(model.store.inner.load(storeKeyOf(oldId))).toBe('moved');
+    expect(await model.request(newId).segment.get('a')).toBe(1);
+    expect(await model.request(oldId).manager.resume()).toBe(false);
+  });
+
+  it('gives a late commit of the old id no expiring cookie: the browser holds the new one', async () => {
+    const model = modelOnCountingStore();
+    const oldId = await storedSession(model, { a: 1 });
+    const late = model.request(oldId);
+    expect(await late.segment.get('a')).toBe(1);
+    const mover = model.request(oldId);
+    await mover.manager.regenerateId();
+    mover.core.commitForResponse();
+    await late.segment.set('b', 2);
+    late.core.commitForResponse();
+    expect(late.exchange.cookies.size).toBe(0);
+    expect(model.store.inner.load(storeKeyOf(oldId))).toBe('moved');
+  });
+
+  it('gives a late commit of a destroyed session an expiring cookie', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const late = model.request(id);
+    expect(await late.segment.get('a')).toBe(1);
+    const destroyer = model.request(id);
+    await destroyer.manager.destroy();
+    destroyer.core.commitForResponse();
+    await late.segment.set('b', 2);
+    late.core.commitForResponse();
+    expect(idOf(late.exchange)).toBe('');
+    expect(cookieAttributes(late.exchange.cookies.get('sid')!).get('max-age')).toBe('0');
+    expect(model.store.inner.load(storeKeyOf(id))).toBeUndefined();
+  });
+});
+
+describe('SessionCore: destroy()', () => {
+  it('makes no store call and sends no cookie for a request without a session cookie', async () => {
+    const model = modelOnCountingStore();
+    const { manager, core, exchange } = model.request();
+    await manager.destroy();
+    expect(core.needsCommit()).toBe(false);
+    core.commitForResponse();
+    expect(model.store.total()).toBe(0);
+    expect(exchange.cookies.size).toBe(0);
+  });
+
+  it('stores nothing for a session that only lived in this request', async () => {
+    const model = modelOnCountingStore();
+    const { manager, segment, core, exchange } = model.request();
+    await segment.set('a', 1);
+    await manager.destroy();
+    core.commitForResponse();
+    expect(model.store.total()).toBe(0);
+    expect(exchange.cookies.size).toBe(0);
+  });
+
+  it("deletes a stored session and expires the browser's cookie", async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const { manager, core, exchange } = model.request(id);
+    await manager.destroy();
+    core.commitForResponse();
+    expect(model.store.calls.delete).toBe(1);
+    expect(model.store.calls.load).toBe(0);
+    expect(idOf(exchange)).toBe('');
+    expect(model.store.inner.load(storeKeyOf(id))).toBeUndefined();
+  });
+});
+
+describe('SessionCore: persistent cookies', () => {
+  it('re-sends the cookie with its Max-Age on every commit that stores, not on a read', async () => {
+    const model = modelOnCountingStore({ cookie: { maxAge: 3_600_000 } });
+    const id = await storedSession(model, { a: 1 });
+    const writer = model.request(id);
+    await writer.segment.set('a', 2);
+    writer.core.commitForResponse();
+    expect(idOf(writer.exchange)).toBe(id);
+    expect(cookieAttributes(writer.exchange.cookies.get('sid')!).get('max-age')).toBe('3600');
+    const reader = model.request(id);
+    await reader.segment.get('a');
+    reader.core.commitForResponse();
+    expect(reader.exchange.cookies.size).toBe(0);
+  });
+
+  it('does not re-send a browser-session cookie on a commit of a known session', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const writer = model.request(id);
+    await writer.segment.set('a', 2);
+    writer.core.commitForResponse();
+    expect(writer.exchange.cookies.size).toBe(0);
+  });
+});
+
+describe('SessionCore: a write refused for maxSize', () => {
+  it('leaves the session as it was, and the request can still commit its other changes', async () => {
+    const model = modelOnCountingStore({ maxSize: 400 });
+    const id = await storedSession(model, { a: 1 });
+    const { segment, core } = model.request(id);
+    await segment.set('b', 2);
+    await expect(segment.set('big', 'x'.repeat(500))).rejects.toThrow(SessionTooLargeError);
+    expect(await segment.get('big')).toBeUndefined();
+    core.commitForResponse();
+    expect(await model.request(id).segment.getAll()).toEqual({ a: 1, b: 2 });
+  });
+});
+
+describe('SessionCore: touching a session that is only read', () => {
+  const clock = fakeClock();
+
+  it('writes nothing before touchAfter, and pushes the expiry once it has passed', async () => {
+    const model = modelOnCountingStore({ idleTimeout: 600_000, touchAfter: 60_000 });
+    const id = await storedSession(model, { a: 1 });
+    clock.advance(59_999);
+    const early = model.request(id);
+    await early.segment.get('a');
+    expect(early.core.needsCommit()).toBe(false);
+    early.core.commitForResponse();
+    expect(model.store.calls.commit).toBe(0);
+    clock.advance(1);
+    const due = model.request(id);
+    await due.segment.get('a');
+    expect(due.core.needsCommit()).toBe(true);
+    due.core.commitForResponse();
+    expect(model.store.calls.commit).toBe(1);
+    // Idle for almost the whole timeout since the touch, not since the write: still there.
+    clock.advance(599_999);
+    expect(await model.request(id).segment.get('a')).toBe(1);
+  });
+});
