@@ -29,5 +29,5 @@ export default {
   coverageProvider: 'babel',
   collectCoverageFrom: ['src/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov'],
-  coverageThreshold: { global: { lines: 98 } },
+  coverageThreshold: { global: { lines: 96 } },
 };
