@@ -37,7 +37,14 @@ export class WatchedKeyv {
 
   async call<T>(operation: (keyv: Keyv) => Promise<T>): Promise<T> {
     const before = this.errors;
-    const result = await operation(this.keyv);
+    let result: T;
+    try {
+      result = await operation(this.keyv);
+    } catch (error) {
+      throw error instanceof SessionStoreUnavailableError || error instanceof SyntaxError
+        ? error
+        : new SessionStoreUnavailableError('call', error);
+    }
     if (this.errors !== before) throw new SessionStoreUnavailableError('call', this.lastError);
     return result;
   }

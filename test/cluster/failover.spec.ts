@@ -3,15 +3,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import { createClusterSessionCache } from '../../docs/examples/redis-cluster-store.js';
 import { SessionHealthIndicator } from '../../src/index.js';
-import { storeKeyOf } from '../support/core-store.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
 import {
   redisClusterAvailable,
   startRedisCluster,
   type RedisCluster,
-} from '../support/redis-cluster.js';
-import { StorageController } from '../support/storage-controller.js';
-import { pollUntil } from '../support/storage-polling.js';
-import { ADAPTERS, createTestApp, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
+} from '../support/servers/redis-cluster.js';
+import { StorageController } from '../support/controllers/storage-controller.js';
+import { pollUntil } from '../support/timing/storage-polling.js';
+import {
+  ADAPTERS,
+  createTestApp,
+  setCookieFor,
+  sidOf,
+  type TestApp,
+} from '../support/apps/test-app.js';
 
 const STORE_TIMEOUT = 1000;
 /** How long a master may be unreachable before the cluster fails it over. */

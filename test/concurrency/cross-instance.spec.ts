@@ -1,15 +1,15 @@
-import { HardeningController } from '../support/hardening-controller.js';
+import { HardeningController } from '../support/controllers/hardening-controller.js';
 import {
   CONCURRENT,
   keyNames,
   putConcurrently,
   readSegments,
   startSession,
-} from '../support/hardening-scenarios.js';
-import { gate } from '../support/hardening-sync.js';
-import { redisCache } from '../support/redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { ADAPTERS, createTestApp, type TestApp } from '../support/test-app.js';
+} from '../support/scenarios/hardening-scenarios.js';
+import { gate } from '../support/timing/hardening-sync.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { ADAPTERS, createTestApp, type TestApp } from '../support/apps/test-app.js';
 
 const RUNS = 3;
 const runs = Array.from({ length: RUNS }, (_, i) => i + 1);

@@ -1,9 +1,9 @@
 import type { Response } from 'supertest';
-import { HardeningController } from '../support/hardening-controller.js';
-import { startSession } from '../support/hardening-scenarios.js';
-import { appOnStore, memoryStore, storesFor } from '../support/hardening-stores.js';
-import { gate } from '../support/hardening-sync.js';
-import { ADAPTERS, createTestApp, type TestApp } from '../support/test-app.js';
+import { HardeningController } from '../support/controllers/hardening-controller.js';
+import { startSession } from '../support/scenarios/hardening-scenarios.js';
+import { appOnStore, memoryStore, storesFor } from '../support/stores/hardening-stores.js';
+import { gate } from '../support/timing/hardening-sync.js';
+import { ADAPTERS, createTestApp, type TestApp } from '../support/apps/test-app.js';
 
 let gates = 0;
 

@@ -1,8 +1,12 @@
-import { storeKeyOf } from '../support/core-store.js';
-import { startSession } from '../support/hardening-scenarios.js';
-import { appOnStore, storesFor, type InspectableStore } from '../support/hardening-stores.js';
-import { gate } from '../support/hardening-sync.js';
-import { ADAPTERS, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
+import { startSession } from '../support/scenarios/hardening-scenarios.js';
+import {
+  appOnStore,
+  storesFor,
+  type InspectableStore,
+} from '../support/stores/hardening-stores.js';
+import { gate } from '../support/timing/hardening-sync.js';
+import { ADAPTERS, setCookieFor, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const stores = storesFor('late commits');
 

@@ -1,16 +1,16 @@
 import type { Cache } from 'cache-manager';
-import { barrier, HardeningController } from '../support/hardening-controller.js';
+import { barrier, HardeningController } from '../support/controllers/hardening-controller.js';
 import {
   CONCURRENT,
   keyNames,
   putConcurrently,
   readSegments,
   startSession,
-} from '../support/hardening-scenarios.js';
-import { countingCache } from '../support/counting-cache.js';
-import { redisCache } from '../support/redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+} from '../support/scenarios/hardening-scenarios.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 /** The same-session scenarios, on whichever app `app()` returns. */
 function concurrentRequestsOnOneSession(app: () => TestApp) {

@@ -1,7 +1,7 @@
-import { storeKeyOf } from '../support/core-store.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
 import { startAppProcess, type AppProcess } from '../support/process/app-process.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { ADAPTERS, sidOf } from '../support/test-app.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { ADAPTERS, sidOf } from '../support/apps/test-app.js';
 
 const CONCURRENT = 50;
 const BURSTS = 10;

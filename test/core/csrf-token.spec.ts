@@ -6,7 +6,7 @@ import {
   type CsrfSecretSource,
 } from '../../src/core/csrf-token.js';
 import { Randval, type RandvalInterface } from '../../src/core/randval.js';
-import { unmask } from '../support/csrf-client.js';
+import { unmask } from '../support/http/csrf-client.js';
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 

@@ -19,7 +19,7 @@ import type {
   StoreLookup,
 } from '../../src/core/session-store.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
-import { fakeClock } from '../support/fake-clock.js';
+import { fakeClock } from '../support/timing/fake-clock.js';
 
 const SEGMENT = 'App\\Cart';
 const KEY = 'sess:old';

@@ -3,8 +3,8 @@ import { SessionCookie } from '../../src/core/session-cookie.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
-import { cookieAttributes, forgedSessionId } from '../support/core-store.js';
-import { FakeExchange } from '../support/hardening-manager.js';
+import { cookieAttributes, forgedSessionId } from '../support/stores/core-store.js';
+import { FakeExchange } from '../support/model/hardening-manager.js';
 
 const ID = forgedSessionId('session-cookie');
 

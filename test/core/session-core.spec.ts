@@ -5,9 +5,9 @@ import type { SessionRecord } from '../../src/core/session-record.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import type { CommitOutcome, SessionStore, StoreLookup } from '../../src/core/session-store.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
-import { cookieAttributes, forgedSessionId, storeKeyOf } from '../support/core-store.js';
-import { fakeClock } from '../support/fake-clock.js';
-import { FakeExchange, modelOnMemory } from '../support/hardening-manager.js';
+import { cookieAttributes, forgedSessionId, storeKeyOf } from '../support/stores/core-store.js';
+import { fakeClock } from '../support/timing/fake-clock.js';
+import { FakeExchange, modelOnMemory } from '../support/model/hardening-manager.js';
 
 const SEGMENT = 'App\\Cart';
 

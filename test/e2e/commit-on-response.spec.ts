@@ -1,8 +1,8 @@
 import { BadRequestException, Controller, Get, Redirect, Res, type Type } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Segment, Session, SessionManager } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { fakeClock } from '../support/fake-clock.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { fakeClock } from '../support/timing/fake-clock.js';
 import {
   ADAPTERS,
   cookiesOf,
@@ -11,7 +11,7 @@ import {
   sidOf,
   type AdapterName,
   type TestApp,
-} from '../support/test-app.js';
+} from '../support/apps/test-app.js';
 
 const SEG = 'App\\Commit';
 

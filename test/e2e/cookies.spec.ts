@@ -1,8 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { Segment, Session, SessionManager, type CookieParams } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { cookieAttributes, forgedSessionId, peekSession } from '../support/core-store.js';
-import { ADAPTERS, createTestApp, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { cookieAttributes, forgedSessionId, peekSession } from '../support/stores/core-store.js';
+import {
+  ADAPTERS,
+  createTestApp,
+  setCookieFor,
+  sidOf,
+  type TestApp,
+} from '../support/apps/test-app.js';
 
 type Values = { n: number };
 

@@ -1,8 +1,8 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CsrfException, type CsrfRejectionReason } from '../../src/index.js';
-import { CsrfTestController } from '../support/csrf-controllers.js';
-import { ADAPTERS, createTestApp, type TestApp } from '../support/test-app.js';
+import { CsrfTestController } from '../support/controllers/csrf-controllers.js';
+import { ADAPTERS, createTestApp, type TestApp } from '../support/apps/test-app.js';
 
 /** What an app does with a refusal it catches by class: its own status and body. */
 @Catch(CsrfException)

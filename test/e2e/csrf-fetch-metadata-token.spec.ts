@@ -1,7 +1,7 @@
-import { startCsrfApp, type CsrfTestApp } from '../support/csrf-app.js';
-import { expectRefused, issueToken, type IssuedToken } from '../support/csrf-client.js';
-import { CsrfTestController } from '../support/csrf-controllers.js';
-import { ADAPTERS } from '../support/test-app.js';
+import { startCsrfApp, type CsrfTestApp } from '../support/apps/csrf-app.js';
+import { expectRefused, issueToken, type IssuedToken } from '../support/http/csrf-client.js';
+import { CsrfTestController } from '../support/controllers/csrf-controllers.js';
+import { ADAPTERS } from '../support/apps/test-app.js';
 
 describe.each(ADAPTERS)('CSRF guard reads Sec-Fetch-Site as a token (%s)', (adapter) => {
   let t: CsrfTestApp;

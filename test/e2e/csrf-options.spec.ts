@@ -6,12 +6,17 @@ import {
   type RandvalInterface,
   type SessionModuleOptions,
 } from '../../src/index.js';
-import { startCsrfApp, type CsrfAppSetup, type CsrfTestApp } from '../support/csrf-app.js';
-import { expectRefused, issueToken, unmask, type IssuedToken } from '../support/csrf-client.js';
-import { CsrfTestController } from '../support/csrf-controllers.js';
-import { countingCache } from '../support/counting-cache.js';
-import { fakeClock } from '../support/fake-clock.js';
-import { ADAPTERS, sidOf, type AdapterName } from '../support/test-app.js';
+import { startCsrfApp, type CsrfAppSetup, type CsrfTestApp } from '../support/apps/csrf-app.js';
+import {
+  expectRefused,
+  issueToken,
+  unmask,
+  type IssuedToken,
+} from '../support/http/csrf-client.js';
+import { CsrfTestController } from '../support/controllers/csrf-controllers.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { fakeClock } from '../support/timing/fake-clock.js';
+import { ADAPTERS, sidOf, type AdapterName } from '../support/apps/test-app.js';
 
 @Controller('hooks')
 class HandlerSkipController {

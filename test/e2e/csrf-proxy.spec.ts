@@ -1,7 +1,7 @@
-import { startCsrfApp, type CsrfTestApp } from '../support/csrf-app.js';
-import { expectRefused, issueToken, type IssuedToken } from '../support/csrf-client.js';
-import { CsrfTestController } from '../support/csrf-controllers.js';
-import { ADAPTERS, setCookieFor } from '../support/test-app.js';
+import { startCsrfApp, type CsrfTestApp } from '../support/apps/csrf-app.js';
+import { expectRefused, issueToken, type IssuedToken } from '../support/http/csrf-client.js';
+import { CsrfTestController } from '../support/controllers/csrf-controllers.js';
+import { ADAPTERS, setCookieFor } from '../support/apps/test-app.js';
 
 const PUBLIC = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'app.example.com' };
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { startCsrfApp, type CsrfTestApp } from '../support/csrf-app.js';
-import { expectRefused, issueToken, type IssuedToken } from '../support/csrf-client.js';
-import { CsrfTestController } from '../support/csrf-controllers.js';
-import { countingCache } from '../support/counting-cache.js';
-import { ADAPTERS, cookiesOf, setCookieFor } from '../support/test-app.js';
+import { startCsrfApp, type CsrfTestApp } from '../support/apps/csrf-app.js';
+import { expectRefused, issueToken, type IssuedToken } from '../support/http/csrf-client.js';
+import { CsrfTestController } from '../support/controllers/csrf-controllers.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { ADAPTERS, cookiesOf, setCookieFor } from '../support/apps/test-app.js';
 
 const EVIL = 'https://evil.example';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { Segment } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 /** `levels` objects each holding the next one, the innermost holding `'end'`. */
 function nested(levels: number): unknown {

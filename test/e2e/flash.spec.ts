@@ -1,8 +1,8 @@
 import { Controller, Get, Options, Query } from '@nestjs/common';
 import { Segment } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { peekSession } from '../support/core-store.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { peekSession } from '../support/stores/core-store.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const FLASH = 'App\\Flash';
 type Values = { notice: string };

@@ -20,9 +20,9 @@ import {
   SessionModule,
   type SessionModuleOptions,
 } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { peekSession } from '../support/core-store.js';
-import { ADAPTERS, sidOf, type AdapterName } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { peekSession } from '../support/stores/core-store.js';
+import { ADAPTERS, sidOf, type AdapterName } from '../support/apps/test-app.js';
 
 type Values = { n: number };
 

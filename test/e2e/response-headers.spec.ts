@@ -2,8 +2,14 @@ import { Controller, Get, Header, Logger, Query, StreamableFile } from '@nestjs/
 import { Readable } from 'node:stream';
 import { jest } from '@jest/globals';
 import { Session, SessionManager, type SessionModuleOptions } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { ADAPTERS, createTestApp, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import {
+  ADAPTERS,
+  createTestApp,
+  setCookieFor,
+  sidOf,
+  type TestApp,
+} from '../support/apps/test-app.js';
 
 @Controller()
 class HeadersController {

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Injectable, Param, Post, Scope } from '@nestjs/common';
 import { Segment, Session, SessionManager } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { peekSession } from '../support/core-store.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { peekSession } from '../support/stores/core-store.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const SHARED = 'Vendor\\Package\\ClassName';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Post, Body } from '@nestjs/common';
 import { Segment, Session, SessionManager } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 @Controller()
 class SmokeController {

@@ -1,7 +1,7 @@
 import type { ExecutionContext, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CsrfGuard, SessionModule, SkipCsrf } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
+import { countingCache } from '../support/stores/counting-cache.js';
 
 class Handlers {
   run(): void {}

@@ -1,5 +1,5 @@
 import './mercurius-under-jest.js';
-import { countingCache } from '../support/counting-cache.js';
+import { countingCache } from '../support/stores/counting-cache.js';
 import type { GraphqlApp } from './graphql-app.js';
 import { resultOf, SETUPS, type GraphqlResult } from './graphql-setups.js';
 import { InjectedResolver, NotesResolver } from './notes.resolver.js';

@@ -1,22 +1,10 @@
 import './mercurius-under-jest.js';
-import { countingCache } from '../support/counting-cache.js';
 import type { GraphqlApp } from './graphql-app.js';
 import { resultOf, SETUPS } from './graphql-setups.js';
 import { InjectedResolver, NotesResolver } from './notes.resolver.js';
+import { switchableCache } from '../support/stores/switchable-cache.js';
 
 /** A memory cache whose store calls fail while `down` is set, as a store outage does. */
-function switchableCache() {
-  const { cache, keyv } = countingCache();
-  const state = { down: false, writesDown: false };
-  for (const method of ['get', 'set', 'delete'] as const) {
-    const original = keyv[method].bind(keyv) as (...args: unknown[]) => Promise<unknown>;
-    (keyv as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
-      state.down || (state.writesDown && method === 'set')
-        ? Promise.reject(new Error('connection refused'))
-        : original(...args);
-  }
-  return { cache, state };
-}
 
 describe.each(SETUPS)('GraphQL store outage: $name', (setup) => {
   const { cache, state } = switchableCache();

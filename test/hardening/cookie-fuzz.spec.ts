@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import fc from 'fast-check';
-import { HardeningController } from '../support/hardening-controller.js';
-import { asHeaderValue, mayCarryWellFormedSid } from '../support/hardening-cookie-oracle.js';
-import { memoryStore } from '../support/hardening-stores.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { HardeningController } from '../support/controllers/hardening-controller.js';
+import { asHeaderValue, mayCarryWellFormedSid } from '../support/http/hardening-cookie-oracle.js';
+import { memoryStore } from '../support/stores/hardening-stores.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const idChar = fc.constantFrom(...ID_ALPHABET);

@@ -1,9 +1,13 @@
-import { HardeningController } from '../support/hardening-controller.js';
-import { storeKeyOf } from '../support/core-store.js';
-import { startSession } from '../support/hardening-scenarios.js';
-import { memoryStore, redisStore, type InspectableStore } from '../support/hardening-stores.js';
-import { redisAvailable, type RedisServer } from '../support/redis-server.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { HardeningController } from '../support/controllers/hardening-controller.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
+import { startSession } from '../support/scenarios/hardening-scenarios.js';
+import {
+  memoryStore,
+  redisStore,
+  type InspectableStore,
+} from '../support/stores/hardening-stores.js';
+import { redisAvailable, type RedisServer } from '../support/servers/redis-server.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 
 type Store = InspectableStore & { redis?: RedisServer };

@@ -1,8 +1,8 @@
-import { HardeningController } from '../support/hardening-controller.js';
-import { storeKeyOf } from '../support/core-store.js';
-import { forgedId } from '../support/hardening-ids.js';
-import { memoryStore } from '../support/hardening-stores.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { HardeningController } from '../support/controllers/hardening-controller.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
+import { forgedId } from '../support/http/hardening-ids.js';
+import { memoryStore } from '../support/stores/hardening-stores.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 describe.each(ADAPTERS)('a forged, well-formed session id (%s)', (adapter) => {
   const store = memoryStore();

@@ -1,4 +1,4 @@
-import { modelOnMemory } from '../support/hardening-manager.js';
+import { modelOnMemory } from '../support/model/hardening-manager.js';
 
 class Point {
   constructor(

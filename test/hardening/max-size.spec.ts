@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
-import { barrier, HardeningController } from '../support/hardening-controller.js';
-import { storeKeyOf } from '../support/core-store.js';
-import { memoryStore } from '../support/hardening-stores.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { barrier, HardeningController } from '../support/controllers/hardening-controller.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
+import { memoryStore } from '../support/stores/hardening-stores.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const SEGMENT = 'App\\Big';
 

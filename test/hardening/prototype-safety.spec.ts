@@ -1,7 +1,7 @@
-import { modelOnMemory } from '../support/hardening-manager.js';
-import { startSession } from '../support/hardening-scenarios.js';
-import { appOnStore, storesFor } from '../support/hardening-stores.js';
-import { ADAPTERS, type TestApp } from '../support/test-app.js';
+import { modelOnMemory } from '../support/model/hardening-manager.js';
+import { startSession } from '../support/scenarios/hardening-scenarios.js';
+import { appOnStore, storesFor } from '../support/stores/hardening-stores.js';
+import { ADAPTERS, type TestApp } from '../support/apps/test-app.js';
 import type { Segment } from '../../src/index.js';
 
 const NAMES = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty'];

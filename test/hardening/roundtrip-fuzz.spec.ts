@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import fc from 'fast-check';
 import { Session, SessionManager } from '../../src/index.js';
-import { memoryStore } from '../support/hardening-stores.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { memoryStore } from '../support/stores/hardening-stores.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 interface Entry {
   segment: string;

@@ -1,7 +1,11 @@
-import { storeKeyOf } from '../support/core-store.js';
-import { startSession } from '../support/hardening-scenarios.js';
-import { appOnStore, storesFor, type InspectableStore } from '../support/hardening-stores.js';
-import { ADAPTERS, type TestApp } from '../support/test-app.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
+import { startSession } from '../support/scenarios/hardening-scenarios.js';
+import {
+  appOnStore,
+  storesFor,
+  type InspectableStore,
+} from '../support/stores/hardening-stores.js';
+import { ADAPTERS, type TestApp } from '../support/apps/test-app.js';
 
 const stores = storesFor('store keys');
 

@@ -17,23 +17,12 @@ import { createServer } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { Session, SessionManager, SessionModule } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
+import { switchableCache } from '../support/stores/switchable-cache.js';
 
 /**
  * A memory cache that, while `down`, fails like a Redis outage under Keyv: an `error` event and
  * no value.
  */
-function switchableCache() {
-  const { cache, keyv } = countingCache();
-  const state = { down: false };
-  const get = keyv.get.bind(keyv) as (...args: unknown[]) => Promise<unknown>;
-  (keyv as unknown as Record<string, unknown>).get = async (...args: unknown[]) => {
-    if (!state.down) return get(...args);
-    keyv.emit('error', new Error('connection refused'));
-    return undefined;
-  };
-  return { cache, state };
-}
 
 @Controller()
 class SessionRpcController {

@@ -1,9 +1,9 @@
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import type { SessionStore } from '../../src/core/session-store.js';
-import { countingCache } from '../support/counting-cache.js';
-import { fakeClock } from '../support/fake-clock.js';
-import { RegistryController } from '../support/registry-controller.js';
-import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { fakeClock } from '../support/timing/fake-clock.js';
+import { RegistryController } from '../support/controllers/registry-controller.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const MINUTE = 60_000;
 

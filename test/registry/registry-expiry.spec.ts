@@ -1,11 +1,11 @@
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { SessionRegistry } from '../../src/index.js';
 import { indexKeyFor } from '../../src/core/user-index.js';
-import { fakeClock } from '../support/fake-clock.js';
-import { redisCache } from '../support/redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { RegistryController } from '../support/registry-controller.js';
-import { createTestApp, sidOf, type TestApp } from '../support/test-app.js';
+import { fakeClock } from '../support/timing/fake-clock.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { RegistryController } from '../support/controllers/registry-controller.js';
+import { createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const MINUTE = 60_000;
 const hasRedis = redisAvailable('user sessions expiry on Redis');

@@ -1,8 +1,8 @@
 import type { Response } from 'supertest';
-import { storeKeyOf } from '../support/core-store.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
 import { startAppProcess, type AppProcess } from '../support/process/app-process.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { ADAPTERS, setCookieFor, sidOf } from '../support/test-app.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { ADAPTERS, setCookieFor, sidOf } from '../support/apps/test-app.js';
 
 interface Listed {
   handle: string;

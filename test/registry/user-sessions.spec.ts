@@ -1,10 +1,10 @@
 import type { Response } from 'supertest';
 import { SessionRegistry, type SessionModuleOptions } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { gate } from '../support/hardening-sync.js';
-import { redisCache } from '../support/redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { RegistryController } from '../support/registry-controller.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { gate } from '../support/timing/hardening-sync.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { RegistryController } from '../support/controllers/registry-controller.js';
 import {
   ADAPTERS,
   createTestApp,
@@ -12,7 +12,7 @@ import {
   sidOf,
   type AdapterName,
   type TestApp,
-} from '../support/test-app.js';
+} from '../support/apps/test-app.js';
 
 /** The built-in store, Redis (atomic across processes) and a plain Keyv cache (atomic in-process). */
 type StoreName = 'memory' | 'redis' | 'keyv';

@@ -1,8 +1,8 @@
-import { redisCache } from '../support/redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { createAsyncTestApp } from '../support/storage-async-app.js';
-import { StorageController } from '../support/storage-controller.js';
-import { sidOf, type AdapterName, type TestApp } from '../support/test-app.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { createAsyncTestApp } from '../support/apps/storage-async-app.js';
+import { StorageController } from '../support/controllers/storage-controller.js';
+import { sidOf, type AdapterName, type TestApp } from '../support/apps/test-app.js';
 
 // Each app builds its own Redis client in its forRootAsync factory, as two processes would.
 const PAIRS: [AdapterName, AdapterName][] = [

@@ -1,10 +1,10 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionHealthIndicator } from '../../src/index.js';
-import { redisCache } from '../support/redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { pollUntil, timed } from '../support/storage-polling.js';
-import { ADAPTERS, createTestApp, type TestApp } from '../support/test-app.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { pollUntil, timed } from '../support/timing/storage-polling.js';
+import { ADAPTERS, createTestApp, type TestApp } from '../support/apps/test-app.js';
 
 const STORE_TIMEOUT = 500;
 /** Not a speed bound: only proves the probe ends instead of hanging on the store. */

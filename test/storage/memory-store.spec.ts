@@ -1,8 +1,8 @@
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
-import { fakeClock } from '../support/fake-clock.js';
-import { storageApps, valueFor } from '../support/storage-apps.js';
-import { ADAPTERS, sidOf, type TestApp } from '../support/test-app.js';
+import { fakeClock } from '../support/timing/fake-clock.js';
+import { storageApps, valueFor } from '../support/apps/storage-apps.js';
+import { ADAPTERS, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const CAP = 300;
 const VISITORS = 1200;

@@ -1,11 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
-import { redisCache } from '../support/redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { StorageController } from '../support/storage-controller.js';
-import { plainRedisCache } from '../support/storage-plain-redis-cache.js';
-import { pollUntil, timed } from '../support/storage-polling.js';
-import { ADAPTERS, createTestApp, setCookieFor, sidOf, type TestApp } from '../support/test-app.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { StorageController } from '../support/controllers/storage-controller.js';
+import { plainRedisCache } from '../support/stores/storage-plain-redis-cache.js';
+import { pollUntil, timed } from '../support/timing/storage-polling.js';
+import {
+  ADAPTERS,
+  createTestApp,
+  setCookieFor,
+  sidOf,
+  type TestApp,
+} from '../support/apps/test-app.js';
 
 // Unhandled rejections and uncaught exceptions: Jest (jest-circus) listens on the real process
 // and fails the test whose async work raised them, even when they come after its last line.

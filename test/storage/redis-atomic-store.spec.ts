@@ -3,9 +3,9 @@ import { newRecord, serializeRecord } from '../../src/core/session-record.js';
 import { KeyvSessionStore } from '../../src/storage/keyv-session-store.js';
 import { RedisSessionStore } from '../../src/storage/redis-session-store.js';
 import { sessionStoreFor } from '../../src/storage/session-store-for.js';
-import { countingCache } from '../support/counting-cache.js';
-import { redisCache } from '../support/redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
 
 function recordWith(value: number) {
   const record = newRecord(Date.now());

@@ -1,7 +1,7 @@
 import { startAppProcess, type AppProcess } from '../support/process/app-process.js';
-import { RedisMonitor } from '../support/redis-monitor.js';
-import { redisAvailable, startRedis, type RedisServer } from '../support/redis-server.js';
-import { ADAPTERS, sidOf } from '../support/test-app.js';
+import { RedisMonitor } from '../support/servers/redis-monitor.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { ADAPTERS, sidOf } from '../support/apps/test-app.js';
 
 /**
  * Commands an app instance sends to Redis per request, counted with MONITOR on a real server (a

@@ -1,8 +1,8 @@
-import { storeKeyOf } from '../support/core-store.js';
-import { countingCache } from '../support/counting-cache.js';
-import { fakeClock } from '../support/fake-clock.js';
-import { storageApps, valueFor } from '../support/storage-apps.js';
-import { ADAPTERS, sidOf } from '../support/test-app.js';
+import { storeKeyOf } from '../support/stores/core-store.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { fakeClock } from '../support/timing/fake-clock.js';
+import { storageApps, valueFor } from '../support/apps/storage-apps.js';
+import { ADAPTERS, sidOf } from '../support/apps/test-app.js';
 
 describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
   const start = storageApps(adapter);

@@ -1,5 +1,5 @@
-import { countingCache } from '../support/counting-cache.js';
-import { ADAPTERS, cookiesOf } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { ADAPTERS, cookiesOf } from '../support/apps/test-app.js';
 import { startSocketApp, type SocketAdapterName, type SocketApp } from './socket-app.js';
 
 const SOCKETS: SocketAdapterName[] = ['socket.io', 'ws'];

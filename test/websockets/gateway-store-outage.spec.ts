@@ -1,21 +1,10 @@
-import { countingCache } from '../support/counting-cache.js';
-import { ADAPTERS, cookiesOf } from '../support/test-app.js';
+import { ADAPTERS, cookiesOf } from '../support/apps/test-app.js';
 import { startSocketApp, type SocketAdapterName, type SocketApp } from './socket-app.js';
+import { switchableCache } from '../support/stores/switchable-cache.js';
 
 const SOCKETS: SocketAdapterName[] = ['socket.io', 'ws'];
 
 /** A memory cache that, while `down`, fails like Redis under Keyv: an `error` event, no value. */
-function switchableCache() {
-  const { cache, keyv } = countingCache();
-  const state = { down: false };
-  const get = keyv.get.bind(keyv) as (...args: unknown[]) => Promise<unknown>;
-  (keyv as unknown as Record<string, unknown>).get = async (...args: unknown[]) => {
-    if (!state.down) return get(...args);
-    keyv.emit('error', new Error('connection refused'));
-    return undefined;
-  };
-  return { cache, state };
-}
 
 describe.each(ADAPTERS)('Gateway store outage on %s', (http) => {
   describe.each(SOCKETS)('with %s', (sockets) => {

@@ -1,4 +1,4 @@
-import { ADAPTERS, cookiesOf } from '../support/test-app.js';
+import { ADAPTERS, cookiesOf } from '../support/apps/test-app.js';
 import { PlainGateway } from './notes.gateway.js';
 import { startSocketApp, type SocketAdapterName, type SocketApp } from './socket-app.js';
 

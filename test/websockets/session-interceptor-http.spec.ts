@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, Post, UseInterceptors } from '@nestjs/common';
 import { Segment, SessionInterceptor } from '../../src/index.js';
-import { countingCache } from '../support/counting-cache.js';
-import { ADAPTERS, cookiesOf, createTestApp, type TestApp } from '../support/test-app.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { ADAPTERS, cookiesOf, createTestApp, type TestApp } from '../support/apps/test-app.js';
 
 @Controller('intercepted')
 @UseInterceptors(SessionInterceptor)

@@ -9,7 +9,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import WebSocket from 'ws';
 import { SessionModule, type SessionModuleOptions } from '../../src/index.js';
-import type { AdapterName } from '../support/test-app.js';
+import type { AdapterName } from '../support/apps/test-app.js';
 import { AccountController, NotesGateway } from './notes.gateway.js';
 
 export type SocketAdapterName = 'socket.io' | 'ws';

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { freePort } from '../redis-server.js';
+import { freePort } from '../servers/redis-server.js';
 import type { AppProcessArgs } from './session-app.js';
 
 const REGISTER = new URL('./register.mjs', import.meta.url);

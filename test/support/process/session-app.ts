@@ -4,9 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Module } from '@nestjs/common';
 import { SessionModule, type SessionModuleOptions } from '../../../src/index.js';
-import { HardeningController, barrier } from '../hardening-controller.js';
-import { redisCache } from '../redis-cache.js';
-import { RegistryController } from '../registry-controller.js';
+import { HardeningController, barrier } from '../controllers/hardening-controller.js';
+import { redisCache } from '../stores/redis-cache.js';
+import { RegistryController } from '../controllers/registry-controller.js';
 
 /** What the parent process sends to start an app: see `startAppProcess`. */
 export interface AppProcessArgs {

@@ -1,5 +1,5 @@
-import type { SessionModuleOptions } from '../../src/index.js';
-import { StorageController } from './storage-controller.js';
+import type { SessionModuleOptions } from '../../../src/index.js';
+import { StorageController } from '../controllers/storage-controller.js';
 import { createTestApp, type AdapterName, type TestApp } from './test-app.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { CsrfRejectionReason } from '../../src/index.js';
-import { cookiesOf, type TestApp } from './test-app.js';
+import type { CsrfRejectionReason } from '../../../src/index.js';
+import { cookiesOf, type TestApp } from '../apps/test-app.js';
 
 /** A session cookie (`sid=...`) and a CSRF token of that session. */
 export interface IssuedToken {

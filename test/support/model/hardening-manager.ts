@@ -1,9 +1,12 @@
-import type { HttpExchange } from '../../src/core/http-exchange.js';
-import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
-import { SessionRuntime } from '../../src/core/session-runtime.js';
-import { SessionManager } from '../../src/index.js';
-import { KeyvSessionStore } from '../../src/storage/keyv-session-store.js';
-import { memoryStore } from './hardening-stores.js';
+import type { HttpExchange } from '../../../src/core/http-exchange.js';
+import {
+  resolveSessionConfig,
+  type SessionModuleOptions,
+} from '../../../src/core/session-options.js';
+import { SessionRuntime } from '../../../src/core/session-runtime.js';
+import { SessionManager } from '../../../src/index.js';
+import { KeyvSessionStore } from '../../../src/storage/keyv-session-store.js';
+import { memoryStore } from '../stores/hardening-stores.js';
 
 /** A request as the session model sees it, with the Set-Cookie headers it was given. */
 export class FakeExchange implements HttpExchange {

@@ -2,8 +2,8 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { SessionModule } from '../../src/index.js';
-import type { SESSION_MODULE_ASYNC_OPTIONS_TYPE } from '../../src/nest/session-module-definition.js';
+import { SessionModule } from '../../../src/index.js';
+import type { SESSION_MODULE_ASYNC_OPTIONS_TYPE } from '../../../src/nest/session-module-definition.js';
 import type { AdapterName, TestApp } from './test-app.js';
 
 /**

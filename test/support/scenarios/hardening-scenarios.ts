@@ -1,5 +1,5 @@
-import { barrier } from './hardening-controller.js';
-import { sidOf, type TestApp } from './test-app.js';
+import { barrier } from '../controllers/hardening-controller.js';
+import { sidOf, type TestApp } from '../apps/test-app.js';
 
 /** How many concurrent requests the concurrency tests aim at one session. */
 export const CONCURRENT = 50;

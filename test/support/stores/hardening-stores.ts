@@ -1,9 +1,9 @@
 import type { Cache } from 'cache-manager';
 import { countingCache, type StoreCalls } from './counting-cache.js';
-import { HardeningController } from './hardening-controller.js';
+import { HardeningController } from '../controllers/hardening-controller.js';
 import { redisCache } from './redis-cache.js';
-import { redisAvailable, startRedis, type RedisServer } from './redis-server.js';
-import { createTestApp, type AdapterName, type TestApp } from './test-app.js';
+import { redisAvailable, startRedis, type RedisServer } from '../servers/redis-server.js';
+import { createTestApp, type AdapterName, type TestApp } from '../apps/test-app.js';
 
 /** A store a test app runs on, with a look at what the backend holds. */
 export interface InspectableStore {

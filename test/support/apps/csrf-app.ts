@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { SessionModule, type SessionModuleOptions } from '../../src/index.js';
+import { SessionModule, type SessionModuleOptions } from '../../../src/index.js';
 import type { AdapterName, TestApp } from './test-app.js';
 
 /** How a {@link startCsrfApp} app differs from a plain test app. */

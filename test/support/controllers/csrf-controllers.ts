@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Options, Patch, Post, Put, Req } from '@nestjs/common';
-import { Segment, Session, SessionManager, SkipCsrf } from '../../src/index.js';
+import { Segment, Session, SessionManager, SkipCsrf } from '../../../src/index.js';
 
 /** The endpoints the CSRF tests poke at: token issuing, unsafe actions, token lifecycle. */
 @Controller('csrf')

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { Session, SessionManager, SessionRegistry } from '../../src/index.js';
-import { gate } from './hardening-sync.js';
+import { Session, SessionManager, SessionRegistry } from '../../../src/index.js';
+import { gate } from '../timing/hardening-sync.js';
 
 /**
  * A user's sessions driven by the query string: log in (regenerate and bind), list, sign out one

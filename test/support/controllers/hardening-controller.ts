@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { Session, SessionManager } from '../../src/index.js';
-import { Barrier, gate } from './hardening-sync.js';
+import { Session, SessionManager } from '../../../src/index.js';
+import { Barrier, gate } from '../timing/hardening-sync.js';
 
 /** Requests sent with `barrier=1` wait here until the armed number of them has arrived. */
 export const barrier = new Barrier();

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Post } from '@nestjs/common';
-import { Segment, Session, SessionManager } from '../../src/index.js';
+import { Segment, Session, SessionManager } from '../../../src/index.js';
 
 /** The one segment the storage tests read and write. */
 export const STORAGE_SEGMENT = 'Storage\\Test';
