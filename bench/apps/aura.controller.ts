@@ -30,6 +30,25 @@ export class AuraController {
     return { counter: next };
   }
 
+  /** `/read` on a session bound to a user (see `/bind`): what a signed-in user's reads cost. */
+  @Get('read-bound')
+  readBound(@Segment(COUNTER_SEGMENT) counter: Segment<CounterSegment>): Promise<CounterBody> {
+    return this.read(counter);
+  }
+
+  /** `/write` on a session bound to a user. */
+  @Get('write-bound')
+  writeBound(@Segment(COUNTER_SEGMENT) counter: Segment<CounterSegment>): Promise<CounterBody> {
+    return this.write(counter);
+  }
+
+  /** Binds the request's session to the bench's user, as a login does. */
+  @Get('bind')
+  async bind(@Session() session: SessionManager): Promise<{ bound: boolean }> {
+    await session.bindUser('bench-user');
+    return { bound: true };
+  }
+
   @Get('read-session')
   async readSession(@Session() session: SessionManager): Promise<CounterBody> {
     const counter = session.newSegment<CounterSegment>(COUNTER_SEGMENT);

@@ -10,7 +10,7 @@ import { loadPlan, measure, type Target } from './measure.js';
 import { checkMemory, type MemoryCheck } from './memory-check.js';
 import { RedisServer } from './redis-server.js';
 import { renderReport, renderThroughputTable, type PathRow } from './report.js';
-import { PATH_ROUTES, PATH_VARIANT, ROUTES, type Sample } from './samples.js';
+import { BOUND_ROUTES, PATH_ROUTES, PATH_VARIANT, ROUTES, type Sample } from './samples.js';
 import { createSessionCookies } from './session-cookies.js';
 import { medianRatio, summarize } from './summary.js';
 import { evaluateTargets } from './targets.js';
@@ -20,6 +20,8 @@ const PATH_DESCRIPTIONS: Record<string, string> = {
   '/read': '`@Segment()` parameter',
   '/read-session': '`@Session()` parameter, then `newSegment()`',
   '/read-scoped': '`SessionManager` injected in a request-scoped controller',
+  '/read-bound': '`/read` on sessions bound to a user (`bindUser`)',
+  '/write-bound': '`/write` on sessions bound to a user (compare with `/write` above)',
 };
 
 const config = readBenchConfig();
@@ -43,7 +45,10 @@ try {
     const cookies = await createSessionCookies(app, config.connections);
     for (const route of ROUTES) targets.push({ app, route, cookies });
     if (app.variant.id !== PATH_VARIANT) continue;
-    for (const route of PATH_ROUTES) pathTargets.push({ app, route, cookies });
+    const bound = await createSessionCookies(app, config.connections, { bind: true });
+    for (const route of PATH_ROUTES) {
+      pathTargets.push({ app, route, cookies: BOUND_ROUTES.includes(route) ? bound : cookies });
+    }
   }
   const roundOrder = [
     ...ROUTES.flatMap((route) => targets.filter((t) => t.route === route)),

@@ -4,7 +4,15 @@ import type { Load } from './load.js';
 export const ROUTES = ['/untouched', '/read', '/write'] as const;
 
 /** Other ways ours reads the session, measured on ours with the memory store on Express. */
-export const PATH_ROUTES = ['/read-session', '/read-scoped'] as const;
+export const PATH_ROUTES = [
+  '/read-session',
+  '/read-scoped',
+  '/read-bound',
+  '/write-bound',
+] as const;
+
+/** The paths measured on sessions bound to a user (their own sessions, bound before the rounds). */
+export const BOUND_ROUTES: readonly string[] = ['/read-bound', '/write-bound'];
 
 /** The variant whose read paths are compared. */
 export const PATH_VARIANT = 'ours-express-memory';

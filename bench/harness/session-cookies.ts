@@ -4,9 +4,14 @@ import type { AppProcess } from './app-process.js';
 
 /**
  * One session per connection: each cookie comes from a first /write, and a /read with it must
- * see that write, or the variant is not measuring what it claims to.
+ * see that write, or the variant is not measuring what it claims to. With `bind`, each session is
+ * then bound to the bench's user, as after a login.
  */
-export async function createSessionCookies(app: AppProcess, count: number): Promise<string[]> {
+export async function createSessionCookies(
+  app: AppProcess,
+  count: number,
+  options: { bind?: boolean } = {},
+): Promise<string[]> {
   if (app.variant.library === 'baseline') {
     // The baseline has no session, but parses a cookie header of the same size as ours.
     return Array.from({ length: count }, () => `sid=${randomBytes(32).toString('base64url')}`);
@@ -27,6 +32,9 @@ export async function createSessionCookies(app: AppProcess, count: number): Prom
     const body = (await read.json()) as CounterBody;
     if (body.counter !== 1) {
       throw new Error(`${app.variant.id}: /read with the new cookie saw ${JSON.stringify(body)}`);
+    }
+    if (options.bind && !(await fetch(`${app.url}/bind`, { headers: { cookie } })).ok) {
+      throw new Error(`${app.variant.id}: /bind failed`);
     }
     cookies.push(cookie);
   }

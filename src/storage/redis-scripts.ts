@@ -42,7 +42,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return current
 `);
 
-/** The SHA-1 a script compares with: the version of a value read from Redis. */
+/** The SHA-1 a script compares with, of the bytes a request read from Redis. */
 export function versionOf(raw: string): string {
   return hash('sha1', raw);
 }

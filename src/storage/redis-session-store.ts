@@ -114,11 +114,11 @@ export class RedisSessionStore implements SessionStore {
   ): Promise<CommitOutcome> {
     const raw = await this.encode(encodeSessionText(record), ttl);
     const reply = await this.run(COMPARE_AND_SET, key, [
-      typeof expected === 'string' ? expected : '',
+      typeof expected === 'string' ? versionOf(expected) : '',
       raw,
       String(Math.ceil(ttl)),
     ]);
-    if (reply === 1) return { committed: true, version: versionOf(raw) };
+    if (reply === 1) return { committed: true, version: raw };
     return {
       committed: false,
       current: typeof reply === 'string' ? await this.decode(reply) : undefined,
@@ -180,6 +180,7 @@ export class RedisSessionStore implements SessionStore {
       return 'corrupt';
     }
     if (typeof envelope?.expires === 'number' && envelope.expires < Date.now()) return undefined;
-    return decodeSessionText(envelope?.value, versionOf(raw));
+    // The version is the bytes read; their SHA-1 is computed only when a commit compares them.
+    return decodeSessionText(envelope?.value, raw);
   }
 }
