@@ -97,8 +97,9 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
     renderThroughputTable(rows),
     '',
     '`× peer`: ours against express-session (Express) or @fastify/session (Fastify) on the same ' +
-      'store. `Redis cmds/req`: commands Redis ran during the measurement (from `INFO ' +
-      'commandstats`) divided by the requests sent. `CPU µs/req`: CPU time (user + system) of ' +
+      'store. `Redis cmds/req`: round trips the app sends to Redis per request (MONITOR on a ' +
+      "separate run of 200 requests; a Lua script's own commands do not count). `CPU µs/req`: " +
+      'CPU time (user + system) of ' +
       'the app process divided by the requests sent, median over rounds.',
     '',
     '## Ways to reach the session (ours, memory, Express)',
