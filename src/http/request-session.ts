@@ -21,6 +21,8 @@ const MANAGER = Symbol('nest-aura-session.manager');
 interface HttpBinding {
   readonly runtime: SessionRuntime;
   readonly framework: HttpFramework;
+  /** Express: the app's response prototype holds responses for their session's commit. */
+  readonly heldByPrototype?: boolean;
 }
 
 interface BindingSlot {
@@ -43,12 +45,15 @@ export function attachRuntime(
   httpInstance: object,
   runtime: SessionRuntime,
   framework: HttpFramework,
+  heldByPrototype = false,
 ): void {
-  (httpInstance as BindingSlot)[BINDING] = { runtime, framework };
+  (httpInstance as BindingSlot)[BINDING] = { runtime, framework, heldByPrototype };
 }
 
 /** Records the response of `request`, for frameworks whose request does not link to it (Fastify). */
 export function bindResponse(request: object, response: unknown): void {
+  // Express links them already (`req.res`): adding a property to its request would only cost.
+  if ((request as { res?: unknown }).res === response) return;
   (request as SessionSlots)[RESPONSE] = response;
 }
 
@@ -63,12 +68,20 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
       'No session for this request: import SessionModule.forRoot() (or forRootAsync()) in the app module',
     );
   }
-  const { runtime: appRuntime, framework } = binding;
+  const { runtime: appRuntime, framework, heldByPrototype = false } = binding;
   const manager = new SessionManager(appRuntime, exchangeFor(framework, request));
   slots[MANAGER] = manager;
   // Fastify's onSend hook commits sessions; an Express response is held until it is committed.
   const res = framework === 'express' ? (request as ExpressRequestLike).res : undefined;
-  if (res) holdResponseUntilCommitted(request, res as ServerResponse, manager, appRuntime.logger);
+  if (res) {
+    holdResponseUntilCommitted(
+      request,
+      res as ServerResponse,
+      manager,
+      appRuntime.logger,
+      heldByPrototype,
+    );
+  }
   return manager;
 }
 
@@ -88,10 +101,12 @@ export function originOf(request: object): string {
  * it (a GraphQL or WebSocket context handing over its own request object), one for its framework.
  */
 function bindingOf(request: object, runtime: SessionRuntime | undefined): HttpBinding | undefined {
+  return attachedBinding(request) ?? (runtime && { runtime, framework: frameworkOf(request) });
+}
+
+function attachedBinding(request: object): HttpBinding | undefined {
   const slots = request as SessionSlots;
-  const attached = slots.app?.[BINDING] ?? slots.server?.[BINDING];
-  if (attached) return attached;
-  return runtime && { runtime, framework: frameworkOf(request) };
+  return slots.app?.[BINDING] ?? slots.server?.[BINDING];
 }
 
 // Fastify wraps Node's request in `raw`; Express extends Node's request itself.

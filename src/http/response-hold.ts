@@ -7,84 +7,140 @@ import { isGraphqlRequest } from './graphql-request.js';
 
 type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
 
+const HOLD = Symbol('nest-aura-session.hold');
+const INSTALLED = Symbol('nest-aura-session.hold-installed');
+
+interface HeldResponse extends ServerResponse {
+  [HOLD]?: ResponseHold;
+}
+
 /**
- * Holds the response until the session is committed, so the store write lands and Set-Cookie
- * goes out before the client sees anything, whatever sends it: a returned value, `@Redirect`, an
- * exception filter, `res.redirect()` in the handler, a `StreamableFile` (whose first `write()`
- * would send the headers). Installed on the Express responses of requests that use their session,
- * when they first do; other requests pay nothing. A failed commit replaces the response with the
- * HTTP error (503, 413), or with a GraphQL error for a GraphQL request.
+ * Makes the `write()` and `end()` of an Express app's responses wait for the commit of a used
+ * session. Installed once at startup on the app's own response prototype (`app.response`, which
+ * Express gives every response of that app), so a request that never uses its session only pays
+ * one property lookup, and no response object is reshaped per request.
+ */
+export function installResponseHold(appResponse: object): void {
+  const proto = appResponse as ServerResponse & { [INSTALLED]?: true };
+  if (proto[INSTALLED]) return;
+  proto[INSTALLED] = true;
+  const write = proto.write as Call;
+  const end = proto.end as Call;
+  proto.write = function (this: HeldResponse, ...args: unknown[]) {
+    const hold = this[HOLD];
+    return hold ? hold.call(write, args, true, end) : write.apply(this, args);
+  } as ServerResponse['write'];
+  proto.end = function (this: HeldResponse, ...args: unknown[]) {
+    const hold = this[HOLD];
+    return hold ? hold.call(end, args, this, end) : end.apply(this, args);
+  } as ServerResponse['end'];
+}
+
+/**
+ * Holds `res` until the session is committed, so the store write lands and Set-Cookie goes out
+ * before the client sees anything, whatever sends it: a returned value, `@Redirect`, an exception
+ * filter, `res.redirect()` in the handler, a `StreamableFile` (whose first `write()` would send
+ * the headers). Called when a request first uses its session. With `installed`, the app's
+ * response prototype consults the hold; else (a response that did not come through an app the
+ * module hooked) the response's own `write()` and `end()` are wrapped. A failed commit replaces
+ * the response with the HTTP error (503, 413), or with a GraphQL error for a GraphQL request.
  */
 export function holdResponseUntilCommitted(
   request: object,
   res: ServerResponse,
   session: SessionManager,
   logger: SessionLogger,
+  installed: boolean,
 ): void {
-  const core = coreOf(session);
-  const original = { write: res.write as Call, end: res.end as Call };
-  // Calls made while the commit runs, replayed in order once it is done.
-  let held: Array<[Call, unknown[]]> | undefined;
-  // After a failed commit the response is the error: the handler's own output is dropped.
-  let replaced = false;
+  const hold = new ResponseHold(request, res, session, logger);
+  (res as HeldResponse)[HOLD] = hold;
+  if (installed) return;
+  const write = res.write as Call;
+  const end = res.end as Call;
+  res.write = function (this: ServerResponse, ...args: unknown[]) {
+    return hold.call(write, args, true, end);
+  } as ServerResponse['write'];
+  res.end = function (this: ServerResponse, ...args: unknown[]) {
+    return hold.call(end, args, this, end);
+  } as ServerResponse['end'];
+}
 
-  const release = () => {
-    const calls = held!;
-    held = undefined;
-    for (const [call, args] of calls) call.apply(res, args);
-  };
-  const fail = (error: unknown) => {
-    const failure = failureResponseOf(error);
-    if (!failure || res.headersSent) {
-      logger.warn(`Session not saved before the response: ${String(error)}`);
-      return release();
-    }
-    logger.warn((error as Error).message);
-    held = undefined;
-    replaced = true;
-    res.removeHeader('location');
-    res.removeHeader('content-length');
-    // Express tagged the handler's body: the tag must not vouch for the error.
-    res.removeHeader('etag');
-    if (isGraphqlRequest(request)) {
-      res.statusCode = 200;
-      res.setHeader('content-type', graphqlFailureContentType(res.getHeader('content-type')));
-      original.end.call(res, graphqlFailureBody(failure));
-      return;
-    }
-    res.statusCode = failure.statusCode;
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    original.end.call(res, JSON.stringify(failure));
-  };
-  const hold = (call: Call, args: unknown[], answer: unknown): unknown => {
-    if (replaced) return answer;
-    if (held) {
-      held.push([call, args]);
+/** The state of one held response: the calls waiting for the commit, or the error sent instead. */
+class ResponseHold {
+  // Calls made while the commit runs, replayed in order once it is done.
+  private held: Array<[Call, unknown[]]> | undefined;
+  // After a failed commit the response is the error: the handler's own output is dropped.
+  private replaced = false;
+
+  constructor(
+    private readonly request: object,
+    private readonly res: ServerResponse,
+    private readonly session: SessionManager,
+    private readonly logger: SessionLogger,
+  ) {}
+
+  /**
+   * Runs `method` now, or once the session is committed; `answer` is what the caller gets, `end`
+   * the response's own `end()`, which sends the error if the commit fails.
+   */
+  call(method: Call, args: unknown[], answer: unknown, end: Call): unknown {
+    const { res } = this;
+    if (this.replaced) return answer;
+    if (this.held) {
+      this.held.push([method, args]);
       return answer;
     }
+    const core = coreOf(this.session);
     if (!res.headersSent) core.beforeResponse();
-    if (res.headersSent || !core.needsCommit()) return call.apply(res, args);
-    held = [[call, args]];
+    if (res.headersSent || !core.needsCommit()) return method.apply(res, args);
+    this.held = [[method, args]];
     let pending: Promise<void> | undefined;
     try {
       pending = core.commitForResponse();
     } catch (error) {
-      fail(error);
+      this.fail(error, end);
       return answer;
     }
     // Committed already (a synchronous store): the response goes on without waiting.
     if (!pending) {
-      release();
+      this.release();
       return answer;
     }
-    pending.then(release, fail);
+    pending.then(
+      () => this.release(),
+      (error: unknown) => this.fail(error, end),
+    );
     return answer;
-  };
+  }
 
-  res.write = function (this: ServerResponse, ...args: unknown[]) {
-    return hold(original.write, args, true);
-  } as ServerResponse['write'];
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    return hold(original.end, args, this);
-  } as ServerResponse['end'];
+  private release(): void {
+    const calls = this.held!;
+    this.held = undefined;
+    for (const [method, args] of calls) method.apply(this.res, args);
+  }
+
+  private fail(error: unknown, end: Call): void {
+    const { res, logger } = this;
+    const failure = failureResponseOf(error);
+    if (!failure || res.headersSent) {
+      logger.warn(`Session not saved before the response: ${String(error)}`);
+      return this.release();
+    }
+    logger.warn((error as Error).message);
+    this.held = undefined;
+    this.replaced = true;
+    res.removeHeader('location');
+    res.removeHeader('content-length');
+    // Express tagged the handler's body: the tag must not vouch for the error.
+    res.removeHeader('etag');
+    if (isGraphqlRequest(this.request)) {
+      res.statusCode = 200;
+      res.setHeader('content-type', graphqlFailureContentType(res.getHeader('content-type')));
+      end.call(res, graphqlFailureBody(failure));
+      return;
+    }
+    res.statusCode = failure.statusCode;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    end.call(res, JSON.stringify(failure));
+  }
 }

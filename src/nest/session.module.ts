@@ -12,6 +12,7 @@ import { SessionRegistry } from '../core/session-registry.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
 import { installFastifyCommitHook, type FastifyHookHost } from '../http/fastify-commit-hook.js';
+import { installResponseHold } from '../http/response-hold.js';
 import { attachRuntime, bindResponse, sessionOf } from '../http/request-session.js';
 import { injectedRequest } from './context-request.js';
 import { CsrfGuard } from './csrf.guard.js';
@@ -113,12 +114,18 @@ export class SessionModule extends ConfigurableSessionModule implements OnModule
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     const instance = adapter.getInstance<object>();
-    attachRuntime(instance, this.runtime, adapter.getType() === 'fastify' ? 'fastify' : 'express');
     const server = adapter.getHttpServer() as UpgradeSource | undefined;
     if (server) serveSocketSessions(server, this.runtime);
     if (adapter.getType() === 'fastify') {
+      attachRuntime(instance, this.runtime, 'fastify');
       installFastifyCommitHook(instance as FastifyHookHost, this.runtime.logger);
+      return;
     }
+    // Express gives each app its own response prototype: hold its responses there, once.
+    const appResponse = (instance as { response?: unknown }).response;
+    const heldByPrototype = typeof appResponse === 'object' && appResponse !== null;
+    if (heldByPrototype) installResponseHold(appResponse);
+    attachRuntime(instance, this.runtime, 'express', heldByPrototype);
   }
 
   /**
