@@ -1,11 +1,10 @@
-import { SessionStoreUnavailableError } from './errors.js';
 import type { ChangeLog } from './change-log.js';
 import { applyChange, type SessionChange } from './session-change.js';
 import { isExpired, ttlOf } from './session-expiry.js';
 import { copyRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
 import type { MaybePromise, StoreLookup, StoredSession } from './session-store.js';
-import { settle } from './store-call.js';
+import { retryBefore, settle } from './store-call.js';
 
 /** How long the marker a `regenerateId()` leaves under the old id outlives it. */
 export const MOVED_TTL = 60_000;
@@ -82,9 +81,7 @@ export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
       if (expected === undefined) return { outcome: 'gone' };
       const current = live(outcome.current);
       if (typeof current === 'string') return { outcome: current };
-      if (Date.now() >= deadline) {
-        throw new SessionStoreUnavailableError('commit', new Error('too many concurrent writes'));
-      }
+      retryBefore(deadline);
       const merged = replayed(current.record, changes);
       return attempt(merged, current.version, log.assertMergedWithinLimit(merged, changes));
     });

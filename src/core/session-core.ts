@@ -90,11 +90,6 @@ export class SessionCore implements SegmentHost {
     return this.state === 'active' ? this.id : undefined;
   }
 
-  /** Whether the handler looked at the session (loaded it or started one). */
-  get used(): boolean {
-    return this.state !== 'unknown';
-  }
-
   async start(): Promise<void> {
     if (await this.resume()) return;
     this.createSession();
@@ -319,7 +314,7 @@ export class SessionCore implements SegmentHost {
       result = commitChanges({
         runtime: this.runtime,
         now,
-        deadline: started + Math.max(1, this.runtime.config.storeTimeout - this.waited),
+        deadline: this.deadlineFrom(started),
         base: this.base,
         baseKey: this.baseId === undefined ? undefined : this.keyOf(this.baseId),
         key: this.keyOf(this.id!),
@@ -340,12 +335,12 @@ export class SessionCore implements SegmentHost {
     }
     return result.then(
       (outcome) => {
-        this.waited += Date.now() - started;
+        this.countWait(started);
         this.inflight = undefined;
         return this.committed(outcome, newlyBound);
       },
       (error: unknown) => {
-        this.waited += Date.now() - started;
+        this.countWait(started);
         return fail(error);
       },
     );
@@ -518,19 +513,27 @@ export class SessionCore implements SegmentHost {
    * `storeTimeout` however many calls it makes.
    */
   private bounded<T>(work: Promise<T>, operation: string, started: number): Promise<T> {
-    const left = Math.max(1, this.runtime.config.storeTimeout - this.waited);
-    return withTimeout(operation, work, left).finally(() => {
-      this.waited += Date.now() - started;
-    });
+    return withTimeout(operation, work, this.deadlineFrom(started) - started).finally(() =>
+      this.countWait(started),
+    );
   }
 
   private async waitFor<T>(work: (deadline: number) => MaybePromise<T>): Promise<T> {
     const started = Date.now();
     try {
-      return await work(started + Math.max(1, this.runtime.config.storeTimeout - this.waited));
+      return await work(this.deadlineFrom(started));
     } finally {
-      this.waited += Date.now() - started;
+      this.countWait(started);
     }
+  }
+
+  /** When the request's wait for the store runs out, for store work starting at `started`. */
+  private deadlineFrom(started: number): number {
+    return started + Math.max(1, this.runtime.config.storeTimeout - this.waited);
+  }
+
+  private countWait(started: number): void {
+    this.waited += Date.now() - started;
   }
 
   /** The session as this request sees it. */

@@ -1,3 +1,4 @@
+import { SessionStoreUnavailableError } from './errors.js';
 import type { MaybePromise } from './session-store.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -13,4 +14,14 @@ export function settle<T>(
 ): MaybePromise<T> {
   if (!(result instanceof Promise)) return result;
   return withTimeout(operation, result, Math.max(1, deadline - Date.now()));
+}
+
+/**
+ * Ends a compare-and-set retry loop that lost to other writers until `deadline`: contention that
+ * outlasts `storeTimeout` is answered like a store that does not answer.
+ */
+export function retryBefore(deadline: number): void {
+  if (Date.now() >= deadline) {
+    throw new SessionStoreUnavailableError('commit', new Error('too many concurrent writes'));
+  }
 }

@@ -1,11 +1,10 @@
 import { hash } from 'node:crypto';
-import { SessionStoreUnavailableError } from './errors.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { isExpired } from './session-expiry.js';
 import { serializeRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
 import type { StoredSession, StoreLookup } from './session-store.js';
-import { settle } from './store-call.js';
+import { retryBefore, settle } from './store-call.js';
 
 /**
  * The index of one user's sessions: a record kept through the same store as the sessions, under
@@ -97,7 +96,7 @@ export function userAgentOf(header: string | undefined): string | undefined {
  * How long an index is kept from a write that pushes it: twice the idle timeout, so a session
  * kept alive by its requests pushes it about once per idle timeout, and never outlives it.
  */
-export function indexLifetime(runtime: SessionRuntime): number {
+function indexLifetime(runtime: SessionRuntime): number {
   return 2 * runtime.config.idleTimeout;
 }
 
@@ -174,9 +173,7 @@ async function changeIndex(
     const until = push ? Math.max(index.until, now + indexLifetime(runtime)) : index.until;
     if (!changed && until === index.until) return until;
     if (await writeIndex(runtime, index, until, deadline)) return until;
-    if (Date.now() >= deadline) {
-      throw new SessionStoreUnavailableError('commit', new Error('too many concurrent writes'));
-    }
+    retryBefore(deadline);
   }
 }
 
@@ -184,7 +181,7 @@ async function changeIndex(
  * Stores `index` (its entries as changed) if nobody wrote it since it was read; `false` on a
  * conflict. An index past its time is not written back: nothing it lists is alive.
  */
-export async function writeIndex(
+async function writeIndex(
   runtime: SessionRuntime,
   index: UserIndex,
   until: number,
@@ -233,9 +230,7 @@ export async function revokeSessions(
     );
     for (const handle of handles) index.entries.delete(handle);
     if (await writeIndex(runtime, index, index.until, deadline)) return revoked;
-    if (Date.now() >= deadline) {
-      throw new SessionStoreUnavailableError('commit', new Error('too many concurrent writes'));
-    }
+    retryBefore(deadline);
   }
 }
 
@@ -332,9 +327,7 @@ async function tombstone(
       deadline,
     );
     if (outcome.committed) return 'revoked';
-    if (Date.now() >= deadline) {
-      throw new SessionStoreUnavailableError('commit', new Error('too many concurrent writes'));
-    }
+    retryBefore(deadline);
   }
 }
 
