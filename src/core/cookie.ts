@@ -15,12 +15,17 @@ const MAX_COOKIE_HEADER = 16 * 1024;
  */
 export function readSessionId(header: string | undefined, name: string): string | undefined {
   if (!header || header.length > MAX_COOKIE_HEADER) return undefined;
-  let count = 0;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name && ++count > 1) return undefined;
+  const first = header.indexOf(name);
+  if (first === -1) return undefined;
+  // Two cookies of that name need the name twice in the header: only then is the split worth it.
+  if (header.includes(name, first + name.length)) {
+    let count = 0;
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq).trim() === name && ++count > 1) return undefined;
+    }
+    if (count === 0) return undefined;
   }
-  if (count === 0) return undefined;
   const value = parse(header)[name];
   return value !== undefined && isWellFormedSessionId(value) ? value : undefined;
 }

@@ -70,6 +70,22 @@ describe('readSessionId', () => {
     );
   });
 
+  it('finds the id exactly when one cookie of the name carries it, among look-alike names and values', () => {
+    const pair = fc.record({
+      name: fc.constantFrom('sid', 'xsid', 'sid2', 'SID', 'theme'),
+      value: fc.constantFrom(ID, OTHER, 'sid', 'sid=1', ''),
+    });
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 6 }), (pairs) => {
+        const header = pairs.map(({ name, value }) => `${name}=${value}`).join('; ');
+        const named = pairs.filter((p) => p.name === 'sid');
+        const expected =
+          named.length === 1 && named[0]!.value.length === 43 ? named[0]!.value : undefined;
+        expect(readSessionId(header, 'sid')).toBe(expected);
+      }),
+    );
+  });
+
   it('reads back every id the library can issue', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
