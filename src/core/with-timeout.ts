@@ -6,20 +6,25 @@ import { SessionStoreUnavailableError } from './errors.js';
  * forever. A late failure of `work` is observed here so it never becomes an unhandled rejection.
  */
 export function withTimeout<T>(operation: string, work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  // One promise and one timer per store call: this runs on every request that uses the session.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
       () => reject(new SessionStoreUnavailableError(operation, new Error(`no answer in ${ms} ms`))),
       ms,
     );
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(
+          error instanceof SessionStoreUnavailableError
+            ? error
+            : new SessionStoreUnavailableError(operation, error),
+        );
+      },
+    );
   });
-  const guarded = work.then(
-    (value) => value,
-    (error: unknown) => {
-      throw error instanceof SessionStoreUnavailableError
-        ? error
-        : new SessionStoreUnavailableError(operation, error);
-    },
-  );
-  return Promise.race([guarded, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,12 @@
 import type { Cache } from 'cache-manager';
 import type { Keyv } from 'keyv';
 import type { SessionRecord } from '../core/session-record.js';
-import type { CommitOutcome, SessionStore, StoreLookup } from '../core/session-store.js';
+import type {
+  CommitOutcome,
+  MaybePromise,
+  SessionStore,
+  StoreLookup,
+} from '../core/session-store.js';
 import {
   followClusterTopology,
   isRedisClusterClient,
@@ -51,6 +56,8 @@ export class RedisSessionStore implements SessionStore {
     private readonly adapter: KeyvRedisLike,
     private readonly serialize: (data: unknown) => string | Promise<string>,
     private readonly deserialize: (data: string) => Envelope | Promise<Envelope>,
+    /** Whether `serialize`/`deserialize` are Keyv's own defaults, which the store can inline. */
+    private readonly defaultCodec: boolean,
   ) {
     // Keyv re-emits client errors; without a listener an `error` event would crash the process.
     keyv.on('error', () => undefined);
@@ -83,6 +90,7 @@ export class RedisSessionStore implements SessionStore {
       adapter as KeyvRedisLike,
       keyv.serialize as (data: unknown) => string,
       keyv.deserialize as (data: string) => Envelope,
+      usesDefaultCodec(keyv),
     );
   }
 
@@ -91,7 +99,7 @@ export class RedisSessionStore implements SessionStore {
    * round trip (a cluster loads them node by node, on first use).
    */
   async connect(): Promise<void> {
-    const client = await this.client();
+    const client = await this.connected();
     if (this.adapter.isCluster?.() !== false || typeof client.scriptLoad !== 'function') return;
     await Promise.all([client.scriptLoad(COMPARE_AND_SET.source), client.scriptLoad(MOVE.source)]);
   }
@@ -101,9 +109,14 @@ export class RedisSessionStore implements SessionStore {
     if (isRedisClusterClient(client)) await pingClusterMasters(client, timeout);
   }
 
-  async load(key: string): Promise<StoreLookup> {
-    const raw = await (await this.client()).get(this.redisKey(key));
-    return raw === null ? undefined : this.decode(raw);
+  load(key: string): Promise<StoreLookup> {
+    try {
+      return this.client()
+        .get(this.redisKey(key))
+        .then((raw) => (raw === null ? undefined : this.decode(raw)));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   async commit(
@@ -112,7 +125,8 @@ export class RedisSessionStore implements SessionStore {
     record: SessionRecord,
     ttl: number,
   ): Promise<CommitOutcome> {
-    const raw = await this.encode(encodeSessionText(record), ttl);
+    const encoded = this.encode(encodeSessionText(record), ttl);
+    const raw = typeof encoded === 'string' ? encoded : await encoded;
     const reply = await this.run(COMPARE_AND_SET, key, [
       typeof expected === 'string' ? versionOf(expected) : '',
       raw,
@@ -132,14 +146,14 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async delete(key: string): Promise<void> {
-    await (await this.client()).del(this.redisKey(key));
+    await (await this.connected()).del(this.redisKey(key));
   }
 
   /**
-   * The connected client. A client whose first connect failed is closed for good by the adapter,
-   * so it is connected again here, once for all the requests that find it closed.
+   * The client once connected. A client whose first connect failed is closed for good by the
+   * adapter, so it is connected again here, once for all the requests that find it closed.
    */
-  private async client(): Promise<RedisClientLike> {
+  private async connected(): Promise<RedisClientLike> {
     const client = this.adapter.client;
     if (client.isOpen) return client;
     this.connecting ??= this.adapter.getClient().finally(() => {
@@ -149,15 +163,19 @@ export class RedisSessionStore implements SessionStore {
     return this.adapter.client;
   }
 
-  private async run(script: RedisScript, key: string, args: string[]): Promise<unknown> {
-    const client = await this.client();
+  /** The calls of a request's store operation: straight to the client when it is connected. */
+  private client(): ClientNow {
+    const client = this.adapter.client;
+    return client.isOpen ? client : lateClient(this.connected());
+  }
+
+  private run(script: RedisScript, key: string, args: string[]): Promise<unknown> {
+    const client = this.client();
     const options = { keys: [this.redisKey(key)], arguments: args };
-    try {
-      return await client.evalSha(script.sha, options);
-    } catch (error) {
+    return client.evalSha(script.sha, options).catch((error: unknown) => {
       if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
       return client.eval(script.source, options);
-    }
+    });
   }
 
   /** The key Keyv itself uses for `key` (its namespace, then the adapter's). */
@@ -168,19 +186,67 @@ export class RedisSessionStore implements SessionStore {
     return this.adapter.createKeyPrefix(prefixed, this.adapter.namespace);
   }
 
-  private async encode(text: string, ttl: number): Promise<string> {
-    return this.serialize({ value: text, expires: Date.now() + ttl });
+  private encode(text: string, ttl: number): MaybePromise<string> {
+    const expires = Date.now() + ttl;
+    // The bytes Keyv's default serializer writes for this envelope: the text is JSON and starts
+    // with `{`, so none of its escaping applies.
+    if (this.defaultCodec) return `{"value":${JSON.stringify(text)},"expires":${expires}}`;
+    return this.serialize({ value: text, expires });
   }
 
-  private async decode(raw: string): Promise<StoreLookup> {
-    let envelope: Envelope;
+  private decode(raw: string): MaybePromise<StoreLookup> {
+    let envelope: MaybePromise<Envelope>;
     try {
-      envelope = await this.deserialize(raw);
+      envelope = this.defaultCodec ? parseEnvelope(raw, this.deserialize) : this.deserialize(raw);
     } catch {
       return 'corrupt';
     }
-    if (typeof envelope?.expires === 'number' && envelope.expires < Date.now()) return undefined;
-    // The version is the bytes read; their SHA-1 is computed only when a commit compares them.
-    return decodeSessionText(envelope?.value, raw);
+    if (envelope instanceof Promise) {
+      return envelope.then(
+        (value) => lookupOf(value, raw),
+        () => 'corrupt' as const,
+      );
+    }
+    return lookupOf(envelope, raw);
+  }
+}
+
+/** The client calls of one store operation, on a client connected now or once it connects. */
+type ClientNow = Pick<RedisClientLike, 'get' | 'evalSha' | 'eval'>;
+
+function lateClient(connected: Promise<RedisClientLike>): ClientNow {
+  return {
+    get: (key) => connected.then((client) => client.get(key)),
+    evalSha: (sha, options) => connected.then((client) => client.evalSha(sha, options)),
+    eval: (source, options) => connected.then((client) => client.eval(source, options)),
+  };
+}
+
+function lookupOf(envelope: Envelope, raw: string): StoreLookup {
+  if (typeof envelope?.expires === 'number' && envelope.expires < Date.now()) return undefined;
+  // The version is the bytes read; their SHA-1 is computed only when a commit compares them.
+  return decodeSessionText(envelope?.value, raw);
+}
+
+/**
+ * Keyv's default deserializer without its reviver, which only matters for strings that start
+ * with `:` (escaped strings and buffers): such a value goes through Keyv's own.
+ */
+function parseEnvelope(raw: string, deserialize: (data: string) => MaybePromise<Envelope>) {
+  const envelope = JSON.parse(raw) as Envelope;
+  const value = envelope?.value;
+  return typeof value === 'string' && value.startsWith(':') ? deserialize(raw) : envelope;
+}
+
+/**
+ * Whether `keyv` still has the serializer and deserializer its class starts with (Keyv's
+ * defaults, from the user's own copy of Keyv): read from a bare instance of that class.
+ */
+function usesDefaultCodec(keyv: Keyv): boolean {
+  try {
+    const fresh = new (keyv.constructor as new () => Keyv)();
+    return keyv.serialize === fresh.serialize && keyv.deserialize === fresh.deserialize;
+  } catch {
+    return false;
   }
 }

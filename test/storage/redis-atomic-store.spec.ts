@@ -1,4 +1,6 @@
-import type { Cache } from 'cache-manager';
+import KeyvRedis from '@keyv/redis';
+import { createCache, type Cache } from 'cache-manager';
+import { Keyv } from 'keyv';
 import { newRecord, serializeRecord } from '../../src/core/session-record.js';
 import { KeyvSessionStore } from '../../src/storage/keyv-session-store.js';
 import { RedisSessionStore } from '../../src/storage/redis-session-store.js';
@@ -36,6 +38,11 @@ run('the atomic Redis store', () => {
     await redis?.stop();
   });
 
+  /** The value stored under `key`, out of Redis's bulk reply. */
+  async function storedBytes(key: string): Promise<string> {
+    return (await redis.command(`GET ${key}`)).split('\r\n')[1]!;
+  }
+
   it('is chosen for a cache whose one store is @keyv/redis', () => {
     expect(store).toBeInstanceOf(RedisSessionStore);
     expect(store.atomic).toBe(true);
@@ -47,6 +54,26 @@ run('the atomic Redis store', () => {
       committed: true,
     });
     expect(await cache.stores[0]!.get('sess:format')).toBe(serializeRecord(record));
+  });
+
+  it("writes the very bytes Keyv's own serializer writes, and reads what the cache's Keyv wrote", async () => {
+    const keyv = cache.stores[0]!;
+    const record = recordWith(7);
+    await store.commit('sess:bytes', undefined, record, 60_000);
+    const raw = await storedBytes('sess::sess:bytes');
+    const { expires } = JSON.parse(raw) as { expires: number };
+    expect(raw).toBe(await keyv.serialize!({ value: serializeRecord(record), expires }));
+
+    await keyv.set('sess:by-keyv', serializeRecord(recordWith(8)), 60_000);
+    const found = await store.load('sess:by-keyv');
+    expect(typeof found === 'object' && found.record.segments.get('S')?.values.get('v')).toBe(8);
+  });
+
+  it('reads a value Keyv escaped (a string starting with ":") the way Keyv reads it', async () => {
+    const keyv = cache.stores[0]!;
+    await keyv.set('sess:colon', `:${serializeRecord(recordWith(1))}`, 60_000);
+    expect(await keyv.get('sess:colon')).toMatch(/^:\{/);
+    expect(await store.load('sess:colon')).toBe('corrupt');
   });
 
   it('commits only over the version it read, and hands back what is stored on a conflict', async () => {
@@ -91,6 +118,41 @@ run('the atomic Redis store', () => {
       true,
     );
   });
+
+  it.each([
+    ['synchronous', (text: string): string | Promise<string> => text],
+    ['asynchronous', (text: string): string | Promise<string> => Promise.resolve(text)],
+  ])(
+    'a Keyv with its own %s serializer: the store writes and reads through it',
+    async (kind, later) => {
+      const keyv = new Keyv({
+        store: new KeyvRedis({ url: redis.url }, { throwOnErrors: true }),
+        namespace: 'own',
+        serialize: (data) => later(`own:${JSON.stringify(data)}`),
+        deserialize: async (text: string) => JSON.parse((await later(text)).slice(4)) as never,
+      });
+      const own = sessionStoreFor(createCache({ stores: [keyv] })) as RedisSessionStore;
+      expect(own).toBeInstanceOf(RedisSessionStore);
+      try {
+        const key = `sess:${kind}`;
+        const record = recordWith(1);
+        const first = await own.commit(key, undefined, record, 60_000);
+        expect(first.committed).toBe(true);
+        expect(await storedBytes(`own::own:${key}`)).toMatch(/^own:\{"value":/);
+        expect(await keyv.get(key)).toBe(serializeRecord(record));
+        const loaded = await own.load(key);
+        expect(typeof loaded === 'object' && loaded.record.segments.get('S')?.values.get('v')).toBe(
+          1,
+        );
+        expect(await own.commit(key, 'not what is stored', recordWith(2), 60_000)).toEqual({
+          committed: false,
+          current: expect.objectContaining({ version: (first as { version: unknown }).version }),
+        });
+      } finally {
+        await keyv.disconnect();
+      }
+    },
+  );
 
   it('reads corrupt bytes as corrupt, not as an outage', async () => {
     await redis.command('SET sess::sess:corrupt not-json');
