@@ -2,10 +2,8 @@ import type { INestApplication, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import type { AddressInfo } from 'node:net';
-import request from 'supertest';
 import { SessionModule, type SessionModuleOptions } from '../../../src/index.js';
-import type { AdapterName, TestApp } from './test-app.js';
+import { listenOnLoopback, type AdapterName, type ListeningTestApp } from './test-app.js';
 
 /** How a {@link startCsrfApp} app differs from a plain test app. */
 export interface CsrfAppSetup {
@@ -15,16 +13,10 @@ export interface CsrfAppSetup {
   beforeInit?: (app: INestApplication) => void;
 }
 
-/** A test app listening on a fixed loopback port, so its own origin is known. */
-export interface CsrfTestApp extends TestApp {
-  /** `http://127.0.0.1:<port>`: what the app sees as its own origin. */
-  origin: string;
-}
+/** A CSRF test app: listening on loopback, so its own origin is known. */
+export type CsrfTestApp = ListeningTestApp;
 
-/**
- * Like `createTestApp`, but listening on 127.0.0.1 before the first request: supertest would
- * otherwise bind a new port per request, and a same-origin `Origin` header needs the port.
- */
+/** Like `createTestApp`, with the CSRF setup's options, listening on 127.0.0.1. */
 export async function startCsrfApp(
   adapter: AdapterName,
   options: SessionModuleOptions,
@@ -47,12 +39,5 @@ export async function startCsrfApp(
     app = express;
   }
   setup.beforeInit?.(app);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return {
-    app,
-    origin: `http://127.0.0.1:${port}`,
-    http: () => request(app.getHttpServer()),
-    close: () => app.close(),
-  };
+  return listenOnLoopback(app);
 }

@@ -1,6 +1,7 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { SessionModule, type SessionModuleOptions } from '../../../src/index.js';
@@ -40,6 +41,27 @@ export async function createTestApp(
   }
   return {
     app,
+    http: () => request(app.getHttpServer()),
+    close: () => app.close(),
+  };
+}
+
+/** A test app listening on 127.0.0.1, so its own origin is known. */
+export interface ListeningTestApp extends TestApp {
+  /** `http://127.0.0.1:<port>`: what the app sees as its own origin. */
+  origin: string;
+}
+
+/**
+ * Listens on a free loopback port before the first request: supertest would otherwise bind a new
+ * port per request, and a same-origin `Origin` header needs the port.
+ */
+export async function listenOnLoopback(app: INestApplication): Promise<ListeningTestApp> {
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    origin: `http://127.0.0.1:${port}`,
     http: () => request(app.getHttpServer()),
     close: () => app.close(),
   };
