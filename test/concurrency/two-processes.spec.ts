@@ -1,3 +1,4 @@
+import type { Response } from 'supertest';
 import { storeKeyOf } from '../support/stores/core-store.js';
 import { startAppProcess, type AppProcess } from '../support/process/app-process.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
@@ -113,19 +114,28 @@ run.each(ADAPTERS)('two app processes on one Redis (%s)', (adapter) => {
     expect(await segment(sid, 'Init')).toEqual({ x: 1 });
   });
 
+  /**
+   * 20 writes of `sid` on instance A and one request to `path` on instance B, all at once; every
+   * answer is a 200. Returns B's response.
+   */
+  async function writesRacing(sid: string, path: string): Promise<Response> {
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      apps[0]!
+        .http()
+        .get('/put')
+        .query({ seg: 'S', key: `w${i}`, value: '1' })
+        .set('Cookie', `sid=${sid}`),
+    );
+    const other = apps[1]!.http().get(path).set('Cookie', `sid=${sid}`);
+    const all = await Promise.all([...writes, other]);
+    expect(all.map((r) => r.status)).toEqual(all.map(() => 200));
+    return all.at(-1)!;
+  }
+
   it('writes racing a destroy on the other instance never bring the session back', async () => {
     for (let round = 0; round < 5; round++) {
       const sid = await startSession();
-      const writes = Array.from({ length: 20 }, (_, i) =>
-        apps[0]!
-          .http()
-          .get('/put')
-          .query({ seg: 'S', key: `w${i}`, value: '1' })
-          .set('Cookie', `sid=${sid}`),
-      );
-      const destroyed = apps[1]!.http().get('/destroy').set('Cookie', `sid=${sid}`);
-      const all = await Promise.all([...writes, destroyed]);
-      expect(all.map((r) => r.status)).toEqual(all.map(() => 200));
+      await writesRacing(sid, '/destroy');
       expect(await holdsSession(sid)).toBe(false);
       expect(await segment(sid, 'Init', apps[0]!)).toEqual({});
       expect(await segment(sid, 'Init', apps[1]!)).toEqual({});
@@ -135,17 +145,7 @@ run.each(ADAPTERS)('two app processes on one Redis (%s)', (adapter) => {
   it('writes racing a regenerateId on the other instance never bring the old id back', async () => {
     for (let round = 0; round < 5; round++) {
       const sid = await startSession();
-      const writes = Array.from({ length: 20 }, (_, i) =>
-        apps[0]!
-          .http()
-          .get('/put')
-          .query({ seg: 'S', key: `w${i}`, value: '1' })
-          .set('Cookie', `sid=${sid}`),
-      );
-      const regenerated = apps[1]!.http().get('/regenerate').set('Cookie', `sid=${sid}`);
-      const all = await Promise.all([...writes, regenerated]);
-      expect(all.map((r) => r.status)).toEqual(all.map(() => 200));
-      const newSid = sidOf(all.at(-1)!)!;
+      const newSid = sidOf(await writesRacing(sid, '/regenerate'))!;
       expect(newSid).not.toBe(sid);
       expect(await holdsSession(sid)).toBe(false);
       expect(await segment(sid, 'Init', apps[0]!)).toEqual({});
