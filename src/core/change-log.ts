@@ -12,7 +12,7 @@ export type GrowingChange = SessionChange & { segment: string; key: string; valu
 export class ChangeLog {
   private entries: SessionChange[] = [];
   /** Segments whose flash values read in this request stay stored (`keepFlash()`). */
-  private readonly keptFlash = new Set<string>();
+  private keptFlash: Set<string> | undefined;
   /** At least the serialized size of the session as this request sees it, in bytes. */
   sizeBound = 0;
 
@@ -24,13 +24,13 @@ export class ChangeLog {
 
   /** Whether a commit must replay onto the stored record: the request's copy lacks kept flash values. */
   get keepsFlash(): boolean {
-    return this.keptFlash.size > 0;
+    return this.keptFlash !== undefined && this.keptFlash.size > 0;
   }
 
   /** Applies `change` to `record` and logs it; a consumption of kept flash is applied only. */
   record(record: SessionRecord, change: SessionChange): void {
     applyChange(record, change);
-    if (change.kind === 'consumeFlash' && this.keptFlash.has(change.segment)) return;
+    if (change.kind === 'consumeFlash' && this.keptFlash?.has(change.segment)) return;
     this.entries.push(change);
   }
 
@@ -66,7 +66,7 @@ export class ChangeLog {
 
   /** Forgets this request's consumptions of `segment`'s flash values, now and later. */
   keepFlash(segment: string): void {
-    this.keptFlash.add(segment);
+    (this.keptFlash ??= new Set()).add(segment);
     this.entries = this.entries.filter(
       (c) => !(c.kind === 'consumeFlash' && c.segment === segment),
     );
@@ -87,7 +87,7 @@ export class ChangeLog {
   /** Forgets every change and flash kept, for a session that starts over with `size` bytes. */
   reset(size: number): void {
     this.entries = [];
-    this.keptFlash.clear();
+    this.keptFlash?.clear();
     this.sizeBound = size;
   }
 

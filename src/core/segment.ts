@@ -1,6 +1,8 @@
 import { assertJsonValue, cloneJson } from './json-value.js';
+import { promised, then } from './maybe-promise.js';
 import type { SessionChange } from './session-change.js';
 import type { SegmentState, SessionRecord } from './session-record.js';
+import type { MaybePromise } from './session-store.js';
 
 /**
  * A named part of the session (Aura's `Segment`): its keys never clash with another segment's.
@@ -49,9 +51,9 @@ const UNSAFE_KEY = '__proto__';
 /** @internal What a segment needs from the session manager that owns it. */
 export interface SegmentHost {
   /** The session for a read: resumed if there is one, never created. */
-  sessionForRead(): SessionRecord | undefined | Promise<SessionRecord | undefined>;
+  sessionForRead(): MaybePromise<SessionRecord | undefined>;
   /** The session for a write: resumed, or started when there is none. */
-  sessionForWrite(): Promise<SessionRecord>;
+  sessionForWrite(): MaybePromise<SessionRecord>;
   /** Applies `change` to this request's session and remembers it for the commit. */
   change(change: SessionChange): void;
   /** Like {@link SegmentHost.change}, but refused with `SessionTooLargeError` when it breaks `maxSize`. */
@@ -65,22 +67,34 @@ export interface SegmentHost {
 /** The {@link Segment} implementation behind `newSegment` and `@Segment`. */
 export class SessionSegment<T extends object = Record<string, unknown>> implements Segment<T> {
   // Flash values set with setFlashNow: this request's only, so they never reach the store.
-  private readonly flashNow = new Map<string, unknown>();
+  private flashNow: Map<string, unknown> | undefined;
 
   constructor(
     readonly name: string,
     private readonly host: SegmentHost,
   ) {}
 
-  async get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined> {
-    const value = (await this.state())?.values.get(key);
-    return value === undefined ? alt : (cloneJson(value) as T[K]);
+  get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined> {
+    return promised(() =>
+      then(this.state(), (state) => {
+        const value = state?.values.get(key);
+        return value === undefined ? alt : (cloneJson(value) as T[K]);
+      }),
+    );
   }
 
-  async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
-    assertJsonValue(value, key);
-    await this.host.sessionForWrite();
-    this.host.changeWithinLimit({ kind: 'set', segment: this.name, key, value: cloneJson(value) });
+  set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
+    return promised(() => {
+      assertJsonValue(value, key);
+      return then(this.host.sessionForWrite(), () => {
+        this.host.changeWithinLimit({
+          kind: 'set',
+          segment: this.name,
+          key,
+          value: cloneJson(value),
+        });
+      });
+    });
   }
 
   async remove(key: keyof T & string): Promise<void> {
@@ -116,11 +130,11 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
 
   async setFlashNow(key: string, value: unknown): Promise<void> {
     assertJsonValue(value, key);
-    this.flashNow.set(key, cloneJson(value));
+    (this.flashNow ??= new Map()).set(key, cloneJson(value));
   }
 
   async getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined> {
-    if (this.flashNow.has(key)) {
+    if (this.flashNow?.has(key)) {
       const value = this.flashNow.get(key) as V;
       if (this.host.consumesFlash) this.flashNow.delete(key);
       return value;
@@ -141,19 +155,22 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   }
 
   async hasFlash(key: string): Promise<boolean> {
-    return this.flashNow.has(key) || ((await this.state())?.flash.has(key) ?? false);
+    return this.flashNow?.has(key) || ((await this.state())?.flash.has(key) ?? false);
   }
 
   async getAllFlash(): Promise<Record<string, unknown>> {
     const all: Record<string, unknown> = {};
-    const keys = new Set([...((await this.state())?.flash.keys() ?? []), ...this.flashNow.keys()]);
+    const keys = new Set([
+      ...((await this.state())?.flash.keys() ?? []),
+      ...(this.flashNow?.keys() ?? []),
+    ]);
     keys.delete(UNSAFE_KEY);
     for (const key of keys) all[key] = await this.getFlash(key);
     return all;
   }
 
   async clearFlash(): Promise<void> {
-    this.flashNow.clear();
+    this.flashNow?.clear();
     if ((await this.state())?.flash.size) {
       this.host.change({ kind: 'clearFlash', segment: this.name });
     }
@@ -164,10 +181,7 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   }
 
   /** This segment's state; no promise when the session is loaded (or the store is synchronous). */
-  private state(): SegmentState | undefined | Promise<SegmentState | undefined> {
-    const session = this.host.sessionForRead();
-    return session instanceof Promise
-      ? session.then((record) => record?.segments.get(this.name))
-      : session?.segments.get(this.name);
+  private state(): MaybePromise<SegmentState | undefined> {
+    return then(this.host.sessionForRead(), (record) => record?.segments.get(this.name));
   }
 }

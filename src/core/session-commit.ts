@@ -1,5 +1,6 @@
 import type { ChangeLog } from './change-log.js';
 import { applyChange, type SessionChange } from './session-change.js';
+import { then } from './maybe-promise.js';
 import { isExpired, ttlOf } from './session-expiry.js';
 import { copyRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
@@ -94,11 +95,6 @@ export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
     }
     return found;
   }
-}
-
-/** `next(value)`, at once for a plain value, after it settles for a promise. */
-function then<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
-  return value instanceof Promise ? value.then(next) : next(value);
 }
 
 function replayed(record: SessionRecord, changes: SessionChange[]): SessionRecord {

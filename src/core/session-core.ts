@@ -1,6 +1,7 @@
 import { readSessionId } from './cookie.js';
 import { decodeCsrfSecret, newCsrfSecret } from './csrf-token.js';
 import { ChangeLog, type GrowingChange } from './change-log.js';
+import { then } from './maybe-promise.js';
 import { SessionUnavailableError } from './errors.js';
 import type { HttpExchange } from './http-exchange.js';
 import { commitChanges, type CommitResult } from './session-commit.js';
@@ -55,7 +56,8 @@ export class SessionCore implements SegmentHost {
   private readonly log: ChangeLog;
   readonly cookie: SessionCookie;
   private explicitStart = false;
-  private committing: Promise<void> = Promise.resolve();
+  /** The last commit under way, if any: the next one starts when it settles. */
+  private committing: Promise<void> | undefined;
   private commitsUnderWay = 0;
   private storeKey: { id: string; key: string } | undefined;
   private failure: unknown;
@@ -109,14 +111,15 @@ export class SessionCore implements SegmentHost {
   }
 
   sessionForRead(): MaybePromise<SessionRecord | undefined> {
-    const resumed = this.resume();
-    if (typeof resumed === 'boolean') return resumed ? this.view() : undefined;
-    return resumed.then((active) => (active ? this.view() : undefined));
+    return then(this.resume(), (active) => (active ? this.view() : undefined));
   }
 
-  async sessionForWrite(): Promise<SessionRecord> {
-    if (!(await this.resume())) this.createSession();
-    return this.view();
+  /** The session for a write, started when there is none; no promise when it is loaded. */
+  sessionForWrite(): MaybePromise<SessionRecord> {
+    return then(this.resume(), (active) => {
+      if (!active) this.createSession();
+      return this.view();
+    });
   }
 
   change(change: SessionChange): void {
@@ -236,7 +239,7 @@ export class SessionCore implements SegmentHost {
 
   commit(): Promise<void> {
     // One commit at a time per request: a handler's own commit() and the response hook may both ask.
-    const next = this.committing.then(() => this.commitNow());
+    const next = (this.committing ?? Promise.resolve()).then(() => this.commitNow());
     this.track(next);
     return next;
   }

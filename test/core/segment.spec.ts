@@ -1,4 +1,5 @@
 import type { GrowingChange } from '../../src/core/change-log.js';
+import { SessionUnavailableError } from '../../src/core/errors.js';
 import { SessionSegment, type SegmentHost } from '../../src/core/segment.js';
 import { applyChange, type SessionChange } from '../../src/core/session-change.js';
 import { newRecord, type SessionRecord } from '../../src/core/session-record.js';
@@ -20,7 +21,7 @@ class FakeHost implements SegmentHost {
     return this.record;
   }
 
-  async sessionForWrite(): Promise<SessionRecord> {
+  sessionForWrite(): SessionRecord {
     return (this.record ??= newRecord(0));
   }
 
@@ -79,6 +80,16 @@ describe('Segment', () => {
     const host = new FakeHost(true);
     await expect(segmentOn(host).set('when', new Date())).rejects.toThrow(/"when"/);
     await expect(segmentOn(host).setFlash('fn', () => 1)).rejects.toThrow(TypeError);
+    expect(host.changes).toEqual([]);
+  });
+
+  it('a write whose session cannot start rejects its promise; the call itself never throws', async () => {
+    const host = new FakeHost(false);
+    host.sessionForWrite = () => {
+      throw new SessionUnavailableError();
+    };
+    const write = segmentOn(host).set('k', 1);
+    await expect(write).rejects.toBeInstanceOf(SessionUnavailableError);
     expect(host.changes).toEqual([]);
   });
 
