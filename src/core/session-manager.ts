@@ -22,7 +22,7 @@ export function coreOf(manager: SessionManager): SessionCore {
  */
 export class SessionManager {
   readonly #core: SessionCore;
-  #segments: Map<string, SessionSegment<object>> | undefined;
+  readonly #segments = new Map<string, SessionSegment<object>>();
 
   static {
     readCore = (manager) => manager.#core;
@@ -36,7 +36,6 @@ export class SessionManager {
   /** The segment called `name`: the same data wherever the same name is used. Touches nothing. */
   newSegment<T extends object = Record<string, unknown>>(name: string): Segment<T> {
     if (typeof name !== 'string') throw new TypeError('Segment name must be a string');
-    this.#segments ??= new Map();
     let segment = this.#segments.get(name);
     if (!segment) {
       segment = new SessionSegment(name, this.#core);
