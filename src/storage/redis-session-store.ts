@@ -12,6 +12,8 @@ import {
   isRedisClusterClient,
   pingClusterMasters,
 } from './cluster-topology.js';
+import { then } from '../core/maybe-promise.js';
+import { RecentSessions } from './recent-sessions.js';
 import { COMPARE_AND_SET, MOVE, versionOf, type RedisScript } from './redis-scripts.js';
 import { MOVED_TEXT, decodeSessionText, encodeSessionText } from './session-text.js';
 
@@ -50,6 +52,7 @@ type Envelope = { value?: unknown; expires?: number } | undefined;
 export class RedisSessionStore implements SessionStore {
   readonly atomic = true;
   private connecting: Promise<unknown> | undefined;
+  private readonly recent = new RecentSessions();
 
   private constructor(
     private readonly keyv: Keyv,
@@ -113,7 +116,7 @@ export class RedisSessionStore implements SessionStore {
     try {
       return this.client()
         .get(this.redisKey(key))
-        .then((raw) => (raw === null ? undefined : this.decode(raw)));
+        .then((raw) => (raw === null ? this.forget(key) : this.read(key, raw)));
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -125,27 +128,39 @@ export class RedisSessionStore implements SessionStore {
     record: SessionRecord,
     ttl: number,
   ): Promise<CommitOutcome> {
-    const encoded = this.encode(encodeSessionText(record), ttl);
+    const text = encodeSessionText(record);
+    const expires = Date.now() + ttl;
+    const encoded = this.encode(text, expires);
     const raw = typeof encoded === 'string' ? encoded : await encoded;
     const reply = await this.run(COMPARE_AND_SET, key, [
       typeof expected === 'string' ? versionOf(expected) : '',
       raw,
       String(Math.ceil(ttl)),
     ]);
-    if (reply === 1) return { committed: true, version: raw };
+    if (reply === 1) {
+      this.recent.remember(
+        key,
+        raw,
+        { record, version: raw, size: Buffer.byteLength(text) },
+        expires,
+      );
+      return { committed: true, version: raw };
+    }
     return {
       committed: false,
-      current: typeof reply === 'string' ? await this.decode(reply) : undefined,
+      current: typeof reply === 'string' ? await this.read(key, reply) : this.forget(key),
     };
   }
 
   async move(key: string, ttl: number): Promise<StoreLookup> {
-    const marker = await this.encode(MOVED_TEXT, ttl);
+    const marker = await this.encode(MOVED_TEXT, Date.now() + ttl);
     const reply = await this.run(MOVE, key, [marker, String(ttl)]);
+    this.recent.forget(key);
     return typeof reply === 'string' ? this.decode(reply) : undefined;
   }
 
   async delete(key: string): Promise<void> {
+    this.recent.forget(key);
     await (await this.connected()).del(this.redisKey(key));
   }
 
@@ -186,28 +201,46 @@ export class RedisSessionStore implements SessionStore {
     return this.adapter.createKeyPrefix(prefixed, this.adapter.namespace);
   }
 
-  private encode(text: string, ttl: number): MaybePromise<string> {
-    const expires = Date.now() + ttl;
+  private encode(text: string, expires: number): MaybePromise<string> {
     // The bytes Keyv's default serializer writes for this envelope: the text is JSON and starts
     // with `{`, so none of its escaping applies.
     if (this.defaultCodec) return `{"value":${JSON.stringify(text)},"expires":${expires}}`;
     return this.serialize({ value: text, expires });
   }
 
+  /** What `raw`, just read under `key`, holds: decoded only if it changed since last seen. */
+  private read(key: string, raw: string): MaybePromise<StoreLookup> {
+    const known = this.recent.find(key, raw);
+    if (known) return isPast(known.expires) ? undefined : known.session;
+    return then(this.envelopeOf(raw), (envelope) => {
+      const found = lookupOf(envelope, raw);
+      if (typeof found !== 'object' || envelope === 'corrupt') {
+        this.recent.forget(key);
+        return found;
+      }
+      this.recent.remember(key, raw, found, envelope?.expires);
+      return found;
+    });
+  }
+
+  /** Nothing is stored under `key`. */
+  private forget(key: string): undefined {
+    this.recent.forget(key);
+    return undefined;
+  }
+
   private decode(raw: string): MaybePromise<StoreLookup> {
+    return then(this.envelopeOf(raw), (envelope) => lookupOf(envelope, raw));
+  }
+
+  private envelopeOf(raw: string): MaybePromise<Envelope | 'corrupt'> {
     let envelope: MaybePromise<Envelope>;
     try {
       envelope = this.defaultCodec ? parseEnvelope(raw, this.deserialize) : this.deserialize(raw);
     } catch {
       return 'corrupt';
     }
-    if (envelope instanceof Promise) {
-      return envelope.then(
-        (value) => lookupOf(value, raw),
-        () => 'corrupt' as const,
-      );
-    }
-    return lookupOf(envelope, raw);
+    return envelope instanceof Promise ? envelope.catch(() => 'corrupt' as const) : envelope;
   }
 }
 
@@ -222,10 +255,15 @@ function lateClient(connected: Promise<RedisClientLike>): ClientNow {
   };
 }
 
-function lookupOf(envelope: Envelope, raw: string): StoreLookup {
-  if (typeof envelope?.expires === 'number' && envelope.expires < Date.now()) return undefined;
+function lookupOf(envelope: Envelope | 'corrupt', raw: string): StoreLookup {
+  if (envelope === 'corrupt') return 'corrupt';
+  if (isPast(envelope?.expires)) return undefined;
   // The version is the bytes read; their SHA-1 is computed only when a commit compares them.
   return decodeSessionText(envelope?.value, raw);
+}
+
+function isPast(expires: number | undefined): boolean {
+  return typeof expires === 'number' && expires < Date.now();
 }
 
 /**

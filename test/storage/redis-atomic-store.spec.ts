@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import KeyvRedis from '@keyv/redis';
 import { createCache, type Cache } from 'cache-manager';
 import { Keyv } from 'keyv';
@@ -153,6 +154,51 @@ run('the atomic Redis store', () => {
       }
     },
   );
+
+  describe('sessions read or written lately are not decoded again', () => {
+    it('a session read twice unchanged is decoded once: both reads share one record', async () => {
+      await store.commit('sess:twice', undefined, recordWith(1), 60_000);
+      const first = await store.load('sess:twice');
+      const second = await store.load('sess:twice');
+      expect(typeof first === 'object' && first.record.segments.get('S')?.values.get('v')).toBe(1);
+      expect(second).toBe(first);
+    });
+
+    it('a write from elsewhere is read at once, never the remembered session', async () => {
+      const first = await store.commit('sess:elsewhere', undefined, recordWith(1), 60_000);
+      if (!first.committed) throw new Error('first write refused');
+      await store.load('sess:elsewhere');
+      const keyv = cache.stores[0]!;
+      await keyv.set('sess:elsewhere', serializeRecord(recordWith(2)), 60_000);
+      const found = await store.load('sess:elsewhere');
+      expect(typeof found === 'object' && found.record.segments.get('S')?.values.get('v')).toBe(2);
+      expect(typeof found === 'object' && found.version).not.toBe(first.version);
+    });
+
+    it('a session deleted, moved or expired in Redis is not answered from memory', async () => {
+      await store.commit('sess:deleted', undefined, recordWith(1), 60_000);
+      await store.load('sess:deleted');
+      await redis.command('DEL sess::sess:deleted');
+      expect(await store.load('sess:deleted')).toBeUndefined();
+
+      await store.commit('sess:moved', undefined, recordWith(1), 60_000);
+      await store.load('sess:moved');
+      await store.move('sess:moved', 60_000);
+      expect(await store.load('sess:moved')).toBe('moved');
+    });
+
+    it('a remembered session whose envelope says it expired reads as nothing', async () => {
+      await store.commit('sess:expiring', undefined, recordWith(1), 60_000);
+      expect(typeof (await store.load('sess:expiring'))).toBe('object');
+      const now = Date.now();
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+      try {
+        expect(await store.load('sess:expiring')).toBeUndefined();
+      } finally {
+        clock.mockRestore();
+      }
+    });
+  });
 
   it('reads corrupt bytes as corrupt, not as an outage', async () => {
     await redis.command('SET sess::sess:corrupt not-json');
