@@ -82,8 +82,9 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
     '## Targets',
     '',
     `${met} of ${measured} measured targets met. Met or not is decided by the median req/s ` +
-      'ratio; the ratio of the lowest CPU µs/req over the rounds (other work only ever adds CPU ' +
-      'time) is a second opinion.',
+      'ratio. "Rounds" is the lowest and highest ratio of a single round: a target inside that ' +
+      'span was met in some rounds and missed in others. The ratio of the lowest CPU µs/req over ' +
+      'the rounds (other work only ever adds CPU time) is a second opinion.',
     '',
     '| target | measured | met |',
     '| --- | --- | --- |',

@@ -7,6 +7,11 @@ export interface Ratio {
   /** Median over rounds of (req/s ÷ the same round's reference req/s). */
   rps: number;
   /**
+   * Lowest and highest of those per-round ratios: how far the machine moved them. A target that
+   * one round meets and another misses is not settled by the run.
+   */
+  rounds: [number, number];
+  /**
    * Reference's lowest CPU µs/req over the rounds ÷ this lowest one. Other work on the machine
    * only ever adds CPU time, so the lowest is the least disturbed reading of each.
    */
@@ -44,7 +49,11 @@ export function medianRatio(
   if (!rps.length) return undefined;
   const lowestCpu = (pick: (s: Sample) => boolean) =>
     Math.min(...samples.filter(pick).map((s) => s.cpuMicros));
-  return { rps: median(rps), cpu: lowestCpu(to) / lowestCpu(of) };
+  return {
+    rps: median(rps),
+    rounds: [Math.min(...rps), Math.max(...rps)],
+    cpu: lowestCpu(to) / lowestCpu(of),
+  };
 }
 
 export function summarize(samples: readonly Sample[], variants: readonly Variant[]): Row[] {

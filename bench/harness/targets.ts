@@ -30,7 +30,9 @@ export function evaluateTargets(
     if (!ratio) return { target, ...NOT_MEASURED };
     return {
       target,
-      measured: `${ratio.rps.toFixed(2)}× (by lowest CPU per request: ${ratio.cpu.toFixed(2)}×)`,
+      measured:
+        `${ratio.rps.toFixed(2)}× (rounds ${ratio.rounds[0].toFixed(2)}–${ratio.rounds[1].toFixed(2)}×; ` +
+        `by lowest CPU per request: ${ratio.cpu.toFixed(2)}×)`,
       met: ratio.rps >= min,
     };
   };
