@@ -42,6 +42,12 @@ export interface RedisCluster {
   waitForFailover(port: number, within?: number): Promise<void>;
   /** Resolves once every running node reports `cluster_state:fail`; rejects after `within` ms. */
   waitUntilFailed(within?: number): Promise<void>;
+  /**
+   * Resolves once every replica of the master on `port` is online and has everything the master
+   * wrote; rejects after `within` ms. Replication is asynchronous: a master killed before its
+   * replica caught up takes its last writes with it, whatever the client did.
+   */
+  waitForReplication(port: number, within?: number): Promise<void>;
   /** SIGKILLs every node by pid and removes the data directories. */
   stop(): Promise<void>;
 }
@@ -195,6 +201,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       await waitForState('ok', Math.max(0, deadline - Date.now()));
     },
     waitUntilFailed: (within = 20_000) => waitForState('fail', within),
+    async waitForReplication(port, within = 10_000) {
+      const deadline = Date.now() + within;
+      for (;;) {
+        const info = await cli(port, 'INFO', 'replication');
+        const written = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
+        const replicas = [...info.matchAll(/^slave\d+:.*state=(\w+),offset=(\d+)/gm)];
+        const caughtUp = replicas.every(
+          ([, state, offset]) => state === 'online' && Number(offset) >= written,
+        );
+        if (replicas.length > 0 && caughtUp) return;
+        if (Date.now() > deadline) {
+          throw new Error(`the replicas of ${port} did not catch up in ${within} ms:\n${info}`);
+        }
+        await sleep(50);
+      }
+    },
     async stop() {
       for (const node of nodes) await cluster.kill(node.port);
       rmSync(dir, { recursive: true, force: true });
