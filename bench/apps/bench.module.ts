@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { createClient } from 'redis';
 import { SessionModule } from '../../src/index.js';
 import { AuraScopedController } from './aura-scoped.controller.js';
 import { auraSessionOptions } from './aura-session-options.js';
@@ -6,6 +7,7 @@ import { AuraController } from './aura.controller.js';
 import { BaselineController } from './baseline.controller.js';
 import { ExpressSessionController } from './express-session.controller.js';
 import { FastifySessionController } from './fastify-session.controller.js';
+import { ROUND_TRIPS_CLIENT, RoundTripsController } from './round-trips.controller.js';
 import type { Variant } from './variants.js';
 
 /** The app of every variant: the same routes, on the variant's session implementation. */
@@ -19,6 +21,17 @@ export class BenchModule {
         return { module: BenchModule, controllers: [ExpressSessionController] };
       case '@fastify/session':
         return { module: BenchModule, controllers: [FastifySessionController] };
+      case 'round-trips':
+        return {
+          module: BenchModule,
+          controllers: [RoundTripsController],
+          providers: [
+            {
+              provide: ROUND_TRIPS_CLIENT,
+              useFactory: () => createClient({ url: redisUrl }).connect(),
+            },
+          ],
+        };
       case 'ours':
         return {
           module: BenchModule,

@@ -1,8 +1,11 @@
 /** Which HTTP adapter a Nest app runs on. */
 export type Adapter = 'express' | 'fastify';
 
-/** Which session implementation an app variant uses. */
-export type Library = 'baseline' | 'express-session' | '@fastify/session' | 'ours';
+/**
+ * Which session implementation an app variant uses. `round-trips` has none: the bare app plus the
+ * Redis round trips of a session, the limit of any session layer that sends as many.
+ */
+export type Library = 'baseline' | 'express-session' | '@fastify/session' | 'ours' | 'round-trips';
 
 /** Where the sessions of an app variant live. */
 export type StoreKind = 'none' | 'memory' | 'redis';
@@ -52,6 +55,13 @@ export const THROUGHPUT_VARIANTS: readonly Variant[] = [
     store: 'redis',
     peer: 'express-session-redis',
   },
+  {
+    id: 'express-round-trips',
+    adapter: 'express',
+    library: 'round-trips',
+    store: 'redis',
+    peer: 'express-session-redis',
+  },
   { id: 'fastify-baseline', adapter: 'fastify', library: 'baseline', store: 'none' },
   {
     id: 'fastify-session-memory',
@@ -94,6 +104,7 @@ export function findVariant(id: string): Variant {
 
 /** How the results name a variant: its library, its store, its cap. */
 export function describeVariant(variant: Variant): string {
+  if (variant.library === 'round-trips') return 'no session, its Redis round trips only';
   const store = { none: '', memory: ', memory', redis: ', Redis' }[variant.store];
   const cap = variant.memoryCap === undefined ? '' : `, cap ${variant.memoryCap} sessions`;
   return `${variant.library}${store}${cap}`;

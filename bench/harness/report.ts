@@ -98,7 +98,9 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
     renderThroughputTable(rows),
     '',
     '`× peer`: ours against express-session (Express) or @fastify/session (Fastify) on the same ' +
-      'store. `Redis cmds/req`: round trips the app sends to Redis per request (MONITOR on a ' +
+      'store. "No session, its Redis round trips only": the bare app sending the round trips of ' +
+      'a session (`/read` a `GET`, `/write` a `GET` then a `SET`) and doing nothing else, so its ' +
+      '`× peer` is the most that any session layer sending as many round trips can reach. `Redis cmds/req`: round trips the app sends to Redis per request (MONITOR on a ' +
       "separate run of 200 requests; a Lua script's own commands do not count). `CPU µs/req`: " +
       'CPU time (user + system) of ' +
       'the app process divided by the requests sent, median over rounds.',

@@ -12,8 +12,8 @@ export async function createSessionCookies(
   count: number,
   options: { bind?: boolean } = {},
 ): Promise<string[]> {
-  if (app.variant.library === 'baseline') {
-    // The baseline has no session, but parses a cookie header of the same size as ours.
+  if (app.variant.library === 'baseline' || app.variant.library === 'round-trips') {
+    // No session, but a cookie header of the same size as ours (round-trips keys Redis by it).
     return Array.from({ length: count }, () => `sid=${randomBytes(32).toString('base64url')}`);
   }
   const cookies: string[] = [];
