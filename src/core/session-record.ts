@@ -67,9 +67,9 @@ export function segmentOf(record: SessionRecord, name: string): SegmentState {
 }
 
 /**
- * The JSON text stored for `record`: the text `JSON.stringify` gives for its stored shape (`v`,
- * `createdAt`, `lastSeen`, `segments`, then `csrf`, `user` and `revoked` when set), written
- * piece by piece from the maps. Every commit to a text store pays for this, and building the
+ * The JSON text stored for `record`: an object with `v`, `createdAt`, `lastSeen`, `segments`,
+ * then `csrf`, `user` and `revoked` when set, written piece by piece from the maps, whose keys
+ * keep their order. Every commit to a text store pays for this, and building the
  * intermediate objects first (with `"__proto__"` as an ordinary key) cost three times as much.
  * Segment values are JSON values already (checked when set), so each one's own JSON is final.
  */
