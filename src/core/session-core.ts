@@ -8,7 +8,8 @@ import { commitChanges, type CommitResult } from './session-commit.js';
 import type { SessionChange } from './session-change.js';
 import { SessionCookie } from './session-cookie.js';
 import { isExpired, needsTouch, ttlOf } from './session-expiry.js';
-import { newSessionId, storeKeyFor } from './session-id.js';
+import { newSessionId } from './session-id.js';
+import { storeKeyFor } from './store-key.js';
 import {
   copyRecord,
   newRecord,

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type { RandvalInterface } from './randval.js';
 
 // 32 bytes in base64url without padding is always 43 characters.
@@ -16,12 +15,4 @@ export function newSessionId(randval: RandvalInterface): string {
 /** True when `value` has the exact shape of an id this library issues. */
 export function isWellFormedSessionId(value: string): boolean {
   return SESSION_ID.test(value);
-}
-
-/**
- * The store key of a session. It holds a hash of the id, never the id itself, so a dump of the
- * store (or a MONITOR on Redis) does not hand out live session cookies.
- */
-export function storeKeyFor(prefix: string, id: string): string {
-  return prefix + hash('sha256', id, 'base64url');
 }
