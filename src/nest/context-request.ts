@@ -31,8 +31,12 @@ interface GraphqlInfoLike {
 export function contextRequestOf(context: ExecutionContext): ContextRequest | undefined {
   const type = context.getType<string>();
   if (type === 'http') {
-    const http = context.switchToHttp();
-    return { request: http.getRequest<object>(), response: http.getResponse<unknown>() };
+    // An HTTP handler's arguments are its request and response; `switchToHttp()` would build
+    // three closures on every call to hand out the same two.
+    return {
+      request: context.getArgByIndex<object>(0),
+      response: context.getArgByIndex<unknown>(1),
+    };
   }
   if (type !== 'graphql') return undefined;
   return graphqlContextRequest(context.getArgByIndex<GraphqlContextLike | undefined>(2));
