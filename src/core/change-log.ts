@@ -109,6 +109,21 @@ export class ChangeLog {
 // value: the segment's `{"values":{},"flash":{}}` frame if it is new, separators and quotes.
 const ENTRY_OVERHEAD = 32;
 
+// Printable ASCII other than `"` and `\`: its JSON is the string in quotes, a byte per character.
+const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * The bytes of `value`'s JSON. Segment names, keys and most values are numbers or plain strings,
+ * whose size is known without serializing them (every set pays for three of these).
+ */
 function jsonBytes(value: unknown): number {
+  switch (typeof value) {
+    case 'number':
+      return String(value).length;
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'string':
+      if (PLAIN_STRING.test(value)) return value.length + 2;
+  }
   return Buffer.byteLength(JSON.stringify(value));
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ChangeLog } from '../../src/core/change-log.js';
 import { SessionTooLargeError } from '../../src/core/errors.js';
 import {
@@ -124,6 +125,26 @@ describe('ChangeLog.recordWithinLimit', () => {
     expect(log.length).toBe(1);
     expect(log.sizeBound).toBeGreaterThanOrEqual(Buffer.byteLength(serializeRecord(record)));
     expect(log.sizeBound).toBeGreaterThan(before);
+  });
+
+  it('never counts a session smaller than it is, whatever the names, keys and values', () => {
+    // The bound is what lets a write skip the exact measure: below the real size, maxSize breaks.
+    const change = fc.record({
+      kind: fc.constantFrom('set' as const, 'setFlash' as const),
+      segment: fc.string({ unit: 'binary' }),
+      key: fc.string({ unit: 'binary' }),
+      value: fc.jsonValue(),
+    });
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 8 }), (changes) => {
+        const record = newRecord(1_700_000_000_000);
+        const log = logFor(record, Number.MAX_SAFE_INTEGER);
+        for (const c of changes) {
+          log.recordWithinLimit(record, c);
+          expect(log.sizeBound).toBeGreaterThanOrEqual(Buffer.byteLength(serializeRecord(record)));
+        }
+      }),
+    );
   });
 
   it('refuses a new key that would break maxSize, naming the segment and the sizes', () => {
