@@ -1,7 +1,6 @@
 import {
   Module,
   Scope,
-  type CanActivate,
   type DynamicModule,
   type OnModuleInit,
   type Provider,
@@ -27,8 +26,6 @@ import { SessionSockets } from './session-sockets.js';
 import { serveSocketSessions, type UpgradeSource } from '../ws/socket-handshake.js';
 import { sessionRuntimeProvider } from './session-runtime.provider.js';
 
-const allowAll: CanActivate = { canActivate: () => true };
-
 /** The request-scoped `SessionManager`: the same object `@Session()` hands out. */
 const sessionManagerProvider: Provider = {
   provide: SessionManager,
@@ -48,12 +45,15 @@ const sessionRegistryProvider: Provider = {
   useFactory: (runtime: SessionRuntime) => new SessionRegistry(runtime),
 };
 
-/** With CSRF or its guard turned off, the global slot holds a guard that lets everything through. */
+/**
+ * With CSRF or its guard turned off there is no global guard at all: Nest skips an enhancer
+ * factory that returns nothing, and a route without guards does not await a guard step.
+ */
 const globalCsrfGuardProvider: Provider = {
   provide: APP_GUARD,
   inject: [SessionRuntime, CsrfGuard],
-  useFactory: (runtime: SessionRuntime, guard: CsrfGuard) =>
-    runtime.config.csrf && runtime.config.csrf.guard ? guard : allowAll,
+  useFactory: (runtime: SessionRuntime, guard: CsrfGuard): CsrfGuard | null =>
+    runtime.config.csrf && runtime.config.csrf.guard ? guard : null,
 };
 
 /**

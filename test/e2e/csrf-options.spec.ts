@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import {
   CsrfGuard,
@@ -73,6 +74,14 @@ class CountingRandval implements RandvalInterface {
   }
 }
 
+/** The guards Nest runs before every route of `app`, as its routes got them. */
+function globalGuardsOf(app: CsrfTestApp): unknown[] {
+  return app.app
+    .get(ApplicationConfig)
+    .getGlobalGuards()
+    .filter((guard) => guard != null);
+}
+
 function withApp(
   adapter: AdapterName,
   options: SessionModuleOptions,
@@ -97,6 +106,10 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
   describe('@SkipCsrf()', () => {
     const { cache, calls } = countingCache();
     const { t, issued } = withApp(adapter, { store: cache });
+
+    it('guards every route with the one CsrfGuard', () => {
+      expect(globalGuardsOf(t())).toEqual([t().app.get(CsrfGuard)]);
+    });
 
     it('exempts a handler; its siblings stay guarded', async () => {
       const skipped = await t()
@@ -219,6 +232,10 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
       expect((await forged('/csrf/action')).status).toBe(200);
       expect((await forged('/protected/action')).status).toBe(200);
     });
+
+    it('registers no global guard, so routes pay for no guard step', () => {
+      expect(globalGuardsOf(t())).toEqual([]);
+    });
   });
 
   describe('csrf: { guard: false }', () => {
@@ -227,6 +244,7 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
     it('does not guard globally', async () => {
       const res = await t().http().post('/csrf/action').set('Origin', 'https://evil.example');
       expect(res.status).toBe(200);
+      expect(globalGuardsOf(t())).toEqual([]);
     });
 
     it('still protects a controller with @UseGuards(CsrfGuard)', async () => {
