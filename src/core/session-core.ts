@@ -559,7 +559,7 @@ export class SessionCore implements SegmentHost {
     );
   }
 
-  /** The store key of `id`, hashed once per id and request. */
+  /** The store key of `id`, built once per request: the load and the commit both ask for it. */
   private keyOf(id: string): string {
     if (this.storeKey?.id !== id) {
       this.storeKey = { id, key: storeKeyFor(this.runtime.config.keyPrefix, id) };
