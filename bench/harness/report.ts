@@ -14,6 +14,10 @@ export interface RunInfo {
   library: string;
   /** One-minute load average when the run started and when it ended. */
   load: [number, number];
+  /** Percent of all cores' time busy in the 2 s before the run, when only other work ran. */
+  busyBefore: number | undefined;
+  /** Percent of all cores' time the hypervisor took during the run. */
+  steal: number | undefined;
   config: BenchConfig;
   runtimeSeconds: number;
 }
@@ -61,6 +65,15 @@ export function renderThroughputTable(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
+// The load average of a virtual machine counts more than CPU work: the CPU counters say more.
+function machineLine({ busyBefore, steal }: RunInfo): string {
+  if (busyBefore === undefined || steal === undefined) return '';
+  return (
+    `; in the 2 s before the run, other work kept ${busyBefore.toFixed(1)} % of the cores busy, ` +
+    `and the hypervisor took ${steal.toFixed(1)} % of their time during it`
+  );
+}
+
 export function renderReport({ info, rows, paths, memory, targets }: BenchReport): string {
   const { config } = info;
   const met = targets.filter((t) => t.met === true).length;
@@ -75,8 +88,9 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
       'request carrying a valid session cookie (one session per connection). Ratios are taken ' +
       'within a round, then the median is shown. The harness ran for ' +
       `${Math.round(info.runtimeSeconds)} s; the one-minute load average was ` +
-      `${info.load[0].toFixed(1)} when it started and ${info.load[1].toFixed(1)} when it ended ` +
-      '(other work on the machine lowers req/s and raises CPU µs/req, by 20 % or more on 2 ' +
+      `${info.load[0].toFixed(1)} when it started and ${info.load[1].toFixed(1)} when it ended` +
+      machineLine(info) +
+      ' (other work on the machine lowers req/s and raises CPU µs/req, by 20 % or more on 2 ' +
       'cores: rerun on a quiet machine before trusting a ratio near its target).',
     '',
     '## Targets',

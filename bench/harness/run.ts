@@ -5,6 +5,7 @@ import { AppProcess } from './app-process.js';
 import { readBenchConfig } from './bench-config.js';
 import { libraryVersion } from './library-version.js';
 import { runLoad } from './load.js';
+import { machineShares, machineTime } from './machine-time.js';
 import { median } from './median.js';
 import { loadPlan, measure, type Target } from './measure.js';
 import { checkMemory, type MemoryCheck } from './memory-check.js';
@@ -27,6 +28,11 @@ const PATH_DESCRIPTIONS: Record<string, string> = {
 const config = readBenchConfig();
 const started = performance.now();
 const loadBefore = loadavg()[0];
+// What other work had the machine just before the run: the run's own load hides it later.
+const quietFrom = machineTime();
+await new Promise((resolve) => setTimeout(resolve, 2000));
+const runFrom = machineTime();
+const busyBefore = machineShares(quietFrom, runFrom)?.busy;
 const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
 const redis = await RedisServer.start();
 const apps: AppProcess[] = [];
@@ -106,6 +112,8 @@ try {
       os: `${type()} ${release()}`,
       library: libraryVersion(),
       load: [loadBefore, loadavg()[0]],
+      busyBefore,
+      steal: machineShares(runFrom, machineTime())?.steal,
       config,
       runtimeSeconds: (performance.now() - started) / 1000,
     },
