@@ -17,6 +17,12 @@ const BINDING = Symbol('nest-aura-session.binding');
 const RESPONSE = Symbol('nest-aura-session.response');
 const MANAGER = Symbol('nest-aura-session.manager');
 
+// An Express request's session is kept beside the request, not on it. Express swaps the
+// prototype of every request, which gives each one a hidden class of its own: a property added
+// to it makes V8 build yet another hidden class, about ten times what a WeakMap entry costs.
+// Fastify's requests share their hidden class, and there a property is the cheaper of the two.
+const expressSessions = new WeakMap<object, SessionManager>();
+
 /** The runtime of an app's requests and their framework; chosen once, when the app starts. */
 interface HttpBinding {
   readonly runtime: SessionRuntime;
@@ -59,8 +65,7 @@ export function bindResponse(request: object, response: unknown): void {
 
 /** The session of `request`, created on first use; the same object on every later call. */
 export function sessionOf(request: object, runtime?: SessionRuntime): SessionManager {
-  const slots = request as SessionSlots;
-  const existing = slots[MANAGER];
+  const existing = existingSessionOf(request);
   if (existing) return existing;
   const binding = bindingOf(request, runtime);
   if (!binding) {
@@ -70,9 +75,13 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   }
   const { runtime: appRuntime, framework, heldByPrototype = false } = binding;
   const manager = new SessionManager(appRuntime, exchangeFor(framework, request));
-  slots[MANAGER] = manager;
   // Fastify's onSend hook commits sessions; an Express response is held until it is committed.
-  const res = framework === 'express' ? (request as ExpressRequestLike).res : undefined;
+  if (framework !== 'express') {
+    (request as SessionSlots)[MANAGER] = manager;
+    return manager;
+  }
+  expressSessions.set(request, manager);
+  const res = (request as ExpressRequestLike).res;
   if (res) {
     holdResponseUntilCommitted(
       request,
@@ -87,7 +96,8 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
 
 /** The session of `request` if something already asked for it. */
 export function existingSessionOf(request: object): SessionManager | undefined {
-  return (request as SessionSlots)[MANAGER];
+  // The WeakMap first: a miss there is cheap, a missing property on an Express request is not.
+  return expressSessions.get(request) ?? (request as SessionSlots)[MANAGER];
 }
 
 /** The request's own origin (`https://host:port`), as its framework reports it (trust proxy included). */

@@ -7,18 +7,18 @@ import { isGraphqlRequest } from './graphql-request.js';
 
 type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
 
-const HOLD = Symbol('nest-aura-session.hold');
 const INSTALLED = Symbol('nest-aura-session.hold-installed');
 
-interface HeldResponse extends ServerResponse {
-  [HOLD]?: ResponseHold;
-}
+// Beside the response rather than on it: Express swaps the prototype of every response, which
+// gives each one a hidden class of its own, so a property added to it would make V8 build a new
+// hidden class on every request, and a property looked up on it always misses V8's caches.
+const holds = new WeakMap<ServerResponse, ResponseHold>();
 
 /**
  * Makes the `write()` and `end()` of an Express app's responses wait for the commit of a used
  * session. Installed once at startup on the app's own response prototype (`app.response`, which
  * Express gives every response of that app), so a request that never uses its session only pays
- * one property lookup, and no response object is reshaped per request.
+ * one `WeakMap` lookup, and no response object is reshaped per request.
  */
 export function installResponseHold(appResponse: object): void {
   const proto = appResponse as ServerResponse & { [INSTALLED]?: true };
@@ -26,12 +26,12 @@ export function installResponseHold(appResponse: object): void {
   proto[INSTALLED] = true;
   const write = proto.write as Call;
   const end = proto.end as Call;
-  proto.write = function (this: HeldResponse, ...args: unknown[]) {
-    const hold = this[HOLD];
+  proto.write = function (this: ServerResponse, ...args: unknown[]) {
+    const hold = holds.get(this);
     return hold ? hold.call(write, args, true, end) : write.apply(this, args);
   } as ServerResponse['write'];
-  proto.end = function (this: HeldResponse, ...args: unknown[]) {
-    const hold = this[HOLD];
+  proto.end = function (this: ServerResponse, ...args: unknown[]) {
+    const hold = holds.get(this);
     return hold ? hold.call(end, args, this, end) : end.apply(this, args);
   } as ServerResponse['end'];
 }
@@ -53,7 +53,7 @@ export function holdResponseUntilCommitted(
   installed: boolean,
 ): void {
   const hold = new ResponseHold(request, res, session, logger);
-  (res as HeldResponse)[HOLD] = hold;
+  holds.set(res, hold);
   if (installed) return;
   const write = res.write as Call;
   const end = res.end as Call;
@@ -90,9 +90,11 @@ class ResponseHold {
       this.held.push([method, args]);
       return answer;
     }
+    // Read once: every property of an Express response is a slow lookup (see `holds`).
+    if (res.headersSent) return method.apply(res, args);
     const core = coreOf(this.session);
-    if (!res.headersSent) core.beforeResponse();
-    if (res.headersSent || !core.needsCommit()) return method.apply(res, args);
+    core.beforeResponse();
+    if (!core.needsCommit()) return method.apply(res, args);
     this.held = [[method, args]];
     let pending: Promise<void> | undefined;
     try {

@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Scope } from '@nestjs/common';
+import { Controller, Get, Post, Req, Scope } from '@nestjs/common';
 import { Segment, Session, SessionManager, SkipCsrf } from '../../src/index.js';
 import { countingCache } from '../support/stores/counting-cache.js';
 import { cookieAttributes, forgedSessionId, peekSession } from '../support/stores/core-store.js';
@@ -96,6 +96,39 @@ class RequestScopedController {
     return { ok: true };
   }
 }
+
+/** The library's own symbol-keyed properties on `target`. */
+function sessionSlotsOn(target: object): string[] {
+  return Object.getOwnPropertySymbols(target)
+    .map((symbol) => symbol.description ?? '')
+    .filter((name) => name.startsWith('nest-aura-session'));
+}
+
+@Controller()
+class ShapeController {
+  @Get('write-then-look')
+  async writeThenLook(@Req() req: { res: object }, @Segment('App\\Prefs') prefs: Segment<Prefs>) {
+    await prefs.set('theme', 'dark');
+    return { request: sessionSlotsOn(req), response: sessionSlotsOn(req.res) };
+  }
+}
+
+// Express swaps the prototype of every request and response, which gives each a hidden class of
+// its own: a property added to one makes V8 build yet another, on every request.
+describe('the shape of Express requests and responses', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp('express', {}, [ShapeController]);
+  });
+  afterAll(() => t.close());
+
+  it('adds no property to the request or the response of a handler that writes', async () => {
+    const res = await t.http().get('/write-then-look').expect(200);
+    expect(res.body).toEqual({ request: [], response: [] });
+    expect(sidOf(res)).toHaveLength(43);
+  });
+});
 
 describe.each(ADAPTERS)('lazy start (%s)', (adapter) => {
   let t: TestApp;
