@@ -89,6 +89,7 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
       manager,
       appRuntime.logger,
       heldByPrototype,
+      () => expressSessions.delete(request),
     );
   }
   return manager;

@@ -44,6 +44,7 @@ export function installResponseHold(appResponse: object): void {
  * response prototype consults the hold; else (a response that did not come through an app the
  * module hooked) the response's own `write()` and `end()` are wrapped. A failed commit replaces
  * the response with the HTTP error (503, 413), or with a GraphQL error for a GraphQL request.
+ * `release` runs once the response has ended, to drop what links the request to its session.
  */
 export function holdResponseUntilCommitted(
   request: object,
@@ -51,8 +52,9 @@ export function holdResponseUntilCommitted(
   session: SessionManager,
   logger: SessionLogger,
   installed: boolean,
+  release: () => void,
 ): void {
-  const hold = new ResponseHold(request, res, session, logger);
+  const hold = new ResponseHold(request, res, session, logger, release);
   holds.set(res, hold);
   if (installed) return;
   const write = res.write as Call;
@@ -72,11 +74,13 @@ class ResponseHold {
   // After a failed commit the response is the error: the handler's own output is dropped.
   private replaced = false;
 
+  /** `release` runs once the response has ended. */
   constructor(
     private readonly request: object,
     private readonly res: ServerResponse,
     private readonly session: SessionManager,
     private readonly logger: SessionLogger,
+    private readonly release: () => void,
   ) {}
 
   /**
@@ -91,10 +95,10 @@ class ResponseHold {
       return answer;
     }
     // Read once: every property of an Express response is a slow lookup (see `holds`).
-    if (res.headersSent) return method.apply(res, args);
+    if (res.headersSent) return this.apply(method, args, end);
     const core = coreOf(this.session);
     core.beforeResponse();
-    if (!core.needsCommit()) return method.apply(res, args);
+    if (!core.needsCommit()) return this.apply(method, args, end);
     this.held = [[method, args]];
     let pending: Promise<void> | undefined;
     try {
@@ -105,20 +109,36 @@ class ResponseHold {
     }
     // Committed already (a synchronous store): the response goes on without waiting.
     if (!pending) {
-      this.release();
+      this.replay(end);
       return answer;
     }
     pending.then(
-      () => this.release(),
+      () => this.replay(end),
       (error: unknown) => this.fail(error, end),
     );
     return answer;
   }
 
-  private release(): void {
+  /**
+   * Once the response has ended, nothing may keep its session reachable from the request or the
+   * response: Express requests tend to outlive a young-generation collection, and whatever hangs
+   * from them would be copied and promoted with them.
+   */
+  private apply(method: Call, args: unknown[], end: Call): unknown {
+    const result = method.apply(this.res, args);
+    if (method === end) this.ended();
+    return result;
+  }
+
+  private ended(): void {
+    holds.delete(this.res);
+    this.release();
+  }
+
+  private replay(end: Call): void {
     const calls = this.held!;
     this.held = undefined;
-    for (const [method, args] of calls) method.apply(this.res, args);
+    for (const [method, args] of calls) this.apply(method, args, end);
   }
 
   private fail(error: unknown, end: Call): void {
@@ -126,11 +146,13 @@ class ResponseHold {
     const failure = failureResponseOf(error);
     if (!failure || res.headersSent) {
       logger.warn(`Session not saved before the response: ${String(error)}`);
-      return this.release();
+      return this.replay(end);
     }
     logger.warn((error as Error).message);
     this.held = undefined;
+    // The hold stays, to drop what the handler sends after the error; the session can go.
     this.replaced = true;
+    this.release();
     res.removeHeader('location');
     res.removeHeader('content-length');
     // Express tagged the handler's body: the tag must not vouch for the error.

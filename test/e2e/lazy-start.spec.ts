@@ -1,4 +1,6 @@
 import { Controller, Get, Post, Req, Scope } from '@nestjs/common';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Segment, Session, SessionManager, SkipCsrf } from '../../src/index.js';
 import { countingCache } from '../support/stores/counting-cache.js';
 import { cookieAttributes, forgedSessionId, peekSession } from '../support/stores/core-store.js';
@@ -111,7 +113,20 @@ class ShapeController {
     await prefs.set('theme', 'dark');
     return { request: sessionSlotsOn(req), response: sessionSlotsOn(req.res) };
   }
+
+  @Get('write-then-keep')
+  async writeThenKeep(@Req() req: object, @Session() session: SessionManager) {
+    await session.newSegment<Prefs>('App\\Prefs').set('theme', 'dark');
+    kept = { request: req, session: new WeakRef(session) };
+    return { ok: true };
+  }
 }
+
+// What a request kept alive past its response (by the framework, a closure, a log) holds on to.
+let kept: { request: object; session: WeakRef<SessionManager> } | undefined;
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 // Express swaps the prototype of every request and response, which gives each a hidden class of
 // its own: a property added to one makes V8 build yet another, on every request.
@@ -127,6 +142,18 @@ describe('the shape of Express requests and responses', () => {
     const res = await t.http().get('/write-then-look').expect(200);
     expect(res.body).toEqual({ request: [], response: [] });
     expect(sidOf(res)).toHaveLength(43);
+  });
+
+  // Express requests often outlive a young-generation collection: whatever they keep reachable
+  // is copied and promoted with them, a cost every request would pay.
+  it('lets the session go once the response has ended, though the request lives on', async () => {
+    const res = await t.http().get('/write-then-keep').expect(200);
+    expect(sidOf(res)).toHaveLength(43);
+    // A WeakRef holds its target until the job that read it ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    expect(kept?.request).toBeDefined();
+    expect(kept?.session.deref()).toBeUndefined();
   });
 });
 
