@@ -126,13 +126,11 @@ class ResponseHold {
    */
   private apply(method: Call, args: unknown[], end: Call): unknown {
     const result = method.apply(this.res, args);
-    if (method === end) this.ended();
+    if (method === end) {
+      holds.delete(this.res);
+      this.release();
+    }
     return result;
-  }
-
-  private ended(): void {
-    holds.delete(this.res);
-    this.release();
   }
 
   private replay(end: Call): void {
@@ -150,9 +148,7 @@ class ResponseHold {
     }
     logger.warn((error as Error).message);
     this.held = undefined;
-    // The hold stays, to drop what the handler sends after the error; the session can go.
     this.replaced = true;
-    this.release();
     res.removeHeader('location');
     res.removeHeader('content-length');
     // Express tagged the handler's body: the tag must not vouch for the error.
