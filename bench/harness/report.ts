@@ -83,7 +83,8 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
     '',
     `Written by \`npm run bench\` on ${info.date}: ${info.cpu}, ${info.os}, Node ${info.node}; ` +
       `library at ${info.library}.`,
-    `Each cell is the median of ${config.rounds} rounds of ${config.seconds} s with ` +
+    `Each cell is the median of ${config.rounds} rounds (each on freshly started apps) of ` +
+      `${config.seconds} s with ` +
       `${config.connections} connections (after ${config.warmupSeconds} s of warmup), every ` +
       'request carrying a valid session cookie (one session per connection). Ratios are taken ' +
       'within a round, then the median is shown. The harness ran for ' +

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, type } from 'node:os';
 import { MEMORY_VARIANTS } from '../apps/variants.js';
 import { AppProcess } from './app-process.js';
-import { readBenchConfig } from './bench-config.js';
+import { readBenchConfig, type BenchConfig } from './bench-config.js';
 import { libraryVersion } from './library-version.js';
 import { runLoad } from './load.js';
 import { machineShares, machineTime } from './machine-time.js';
@@ -35,43 +35,33 @@ const runFrom = machineTime();
 const busyBefore = machineShares(quietFrom, runFrom)?.busy;
 const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
 const redis = await RedisServer.start();
-const apps: AppProcess[] = [];
+let apps: AppProcess[] = [];
 try {
   const nodeFlags = config.cpuProfileDir
     ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfileDir]
     : [];
-  for (const variant of config.variants) {
-    apps.push(await AppProcess.start(variant, redis.url, nodeFlags));
-  }
-  // A round measures every target once, variants interleaved, so a slow phase of the machine hits
-  // all of them alike; every other round runs backwards, so no variant always follows another.
-  const targets: Target[] = [];
-  const pathTargets: Target[] = [];
-  for (const app of apps) {
-    const cookies = await createSessionCookies(app, config.connections);
-    for (const route of ROUTES) targets.push({ app, route, cookies });
-    if (app.variant.id !== PATH_VARIANT) continue;
-    const bound = await createSessionCookies(app, config.connections, { bind: true });
-    for (const route of PATH_ROUTES) {
-      pathTargets.push({ app, route, cookies: BOUND_ROUTES.includes(route) ? bound : cookies });
-    }
-  }
-  const roundOrder = [
-    ...ROUTES.flatMap((route) => targets.filter((t) => t.route === route)),
-    ...pathTargets,
-  ];
-  console.log(`${apps.length} apps listening, sessions created (${elapsed()})`);
-  // Round 1 must not pay for JIT compilation and first-time allocations.
-  for (const target of roundOrder) {
-    await runLoad(loadPlan(target, config, config.warmupSeconds));
-  }
-  console.log(`warmed up (${elapsed()})`);
   const samples: Sample[] = [];
   for (let round = 1; round <= config.rounds; round++) {
+    // Every round starts every app afresh. One process keeps its own speed for its whole life:
+    // two processes of the same app measured side by side, in alternating bursts, differed by up
+    // to a quarter from start to end. With the same processes in every round, that luck would
+    // be in every round's ratio; with new ones, the median over the rounds evens it out.
+    apps = [];
+    for (const variant of config.variants) {
+      apps.push(await AppProcess.start(variant, redis.url, nodeFlags));
+    }
+    const roundOrder = await roundTargets(apps, config);
+    // A fresh app must not pay for JIT compilation and first-time allocations in its round.
+    for (const target of roundOrder) {
+      await runLoad(loadPlan(target, config, config.warmupSeconds));
+    }
+    console.log(`round ${round}: ${apps.length} apps started and warmed up (${elapsed()})`);
+    // Variants interleaved, so a slow phase of the machine hits all of them alike; every other
+    // round runs backwards, so no variant always follows another.
     const order = round % 2 ? roundOrder : [...roundOrder].reverse();
     for (const target of order) samples.push(await measure(target, round, config, redis));
+    await Promise.all(apps.map((app) => app.stop()));
   }
-  await Promise.all(apps.map((app) => app.stop()));
 
   const memory: MemoryCheck[] = [];
   for (const variant of MEMORY_VARIANTS) {
@@ -90,7 +80,7 @@ try {
   );
   const onPathApp = (route: string) => (s: Sample) =>
     s.variant === PATH_VARIANT && s.route === route;
-  const paths: PathRow[] = pathTargets.length
+  const paths: PathRow[] = samples.some((s) => (PATH_ROUTES as readonly string[]).includes(s.route))
     ? ['/read', ...PATH_ROUTES].map((route) => {
         const own = samples.filter(onPathApp(route));
         return {
@@ -133,4 +123,23 @@ try {
 } finally {
   await Promise.all(apps.map((app) => app.stop()));
   await redis.stop();
+}
+
+/**
+ * What one round measures on freshly started apps, in the order it measures them: route by route,
+ * every variant side by side, then the other read paths of {@link PATH_VARIANT}.
+ */
+async function roundTargets(apps: readonly AppProcess[], config: BenchConfig): Promise<Target[]> {
+  const targets: Target[] = [];
+  const pathTargets: Target[] = [];
+  for (const app of apps) {
+    const cookies = await createSessionCookies(app, config.connections);
+    for (const route of ROUTES) targets.push({ app, route, cookies });
+    if (app.variant.id !== PATH_VARIANT) continue;
+    const bound = await createSessionCookies(app, config.connections, { bind: true });
+    for (const route of PATH_ROUTES) {
+      pathTargets.push({ app, route, cookies: BOUND_ROUTES.includes(route) ? bound : cookies });
+    }
+  }
+  return [...ROUTES.flatMap((route) => targets.filter((t) => t.route === route)), ...pathTargets];
 }
