@@ -109,12 +109,10 @@ export class ChangeLog {
 // value: the segment's `{"values":{},"flash":{}}` frame if it is new, separators and quotes.
 const ENTRY_OVERHEAD = 32;
 
-// Printable ASCII other than `"` and `\`: its JSON is the string in quotes, a byte per character.
-const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
 /**
- * The bytes of `value`'s JSON. Segment names, keys and most values are numbers or plain strings,
- * whose size is known without serializing them (every set pays for three of these).
+ * The bytes of `value`'s JSON. Segment names, keys and most values are numbers or strings of
+ * printable ASCII, whose size is known without serializing them (every set pays for three of
+ * these).
  */
 function jsonBytes(value: unknown): number {
   switch (typeof value) {
@@ -123,7 +121,22 @@ function jsonBytes(value: unknown): number {
     case 'boolean':
       return value ? 4 : 5;
     case 'string':
-      if (PLAIN_STRING.test(value)) return value.length + 2;
+      return asciiJsonBytes(value) ?? Buffer.byteLength(JSON.stringify(value));
   }
   return Buffer.byteLength(JSON.stringify(value));
+}
+
+/**
+ * The JSON size of a string of printable ASCII: a byte per character, two for `"` and `\`
+ * (escaped), and the quotes. Aura-style segment names such as `App\Cart` hold backslashes, so
+ * those are counted here rather than sent to `JSON.stringify`. `undefined` for another string.
+ */
+function asciiJsonBytes(value: string): number | undefined {
+  let bytes = value.length + 2;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e) return undefined;
+    if (code === 0x22 || code === 0x5c) bytes++;
+  }
+  return bytes;
 }

@@ -147,6 +147,27 @@ describe('ChangeLog.recordWithinLimit', () => {
     );
   });
 
+  it('counts the escapes of quotes and backslashes in names, keys and string values', () => {
+    // Aura-style names ("App\\Cart") are counted without JSON.stringify: each escape is a byte more.
+    const ascii = fc.string({ unit: fc.constantFrom('"', '\\', 'a', ' ', '~'), maxLength: 200 });
+    const change = fc.record({
+      kind: fc.constantFrom('set' as const, 'setFlash' as const),
+      segment: ascii,
+      key: ascii,
+      value: ascii,
+    });
+    fc.assert(
+      fc.property(fc.array(change, { minLength: 1, maxLength: 4 }), (changes) => {
+        const record = newRecord(1_700_000_000_000);
+        const log = logFor(record, Number.MAX_SAFE_INTEGER);
+        for (const c of changes) {
+          log.recordWithinLimit(record, c);
+          expect(log.sizeBound).toBeGreaterThanOrEqual(Buffer.byteLength(serializeRecord(record)));
+        }
+      }),
+    );
+  });
+
   it('refuses a new key that would break maxSize, naming the segment and the sizes', () => {
     const record = recordWith({ a: 'kept' });
     const maxSize = Buffer.byteLength(serializeRecord(record)) + 50;
