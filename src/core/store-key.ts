@@ -1,29 +1,41 @@
 import { hash } from 'node:crypto';
 
 /**
- * How many ids keep their digest. A request's id was almost always seen by this process a moment
- * ago, and hashing it costs more than the rest of a read from the built-in store. Ids and
- * digests take about 1 MB at this cap.
+ * How many ids keep their digest and key. A request's id was almost always seen by this process a
+ * moment ago, and hashing it costs more than the rest of a read from the built-in store. Ids,
+ * digests and keys take about 1 MB at this cap.
  */
 const REMEMBERED_DIGESTS = 4096;
 
-const digests = new Map<string, string>();
+/** An id's digest, and the last key built from it. */
+interface Remembered {
+  readonly digest: string;
+  prefix: string;
+  key: string;
+}
+
+const remembered = new Map<string, Remembered>();
 
 /**
  * The store key of a session. It holds a hash of the id, never the id itself, so a dump of the
  * store (or a MONITOR on Redis) does not hand out live session cookies.
  */
 export function storeKeyFor(prefix: string, id: string): string {
-  return prefix + digestOf(id);
-}
-
-function digestOf(id: string): string {
-  const known = digests.get(id);
-  if (known !== undefined) return known;
+  const known = remembered.get(id);
+  // The same key string every time: a Map in the store then finds it by its cached hash and by
+  // identity, where a key built anew would be hashed and compared character by character.
+  if (known !== undefined) {
+    if (known.prefix !== prefix) {
+      known.prefix = prefix;
+      known.key = prefix + known.digest;
+    }
+    return known.key;
+  }
   const digest = hash('sha256', id, 'base64url');
   // The oldest id goes first: Maps keep insertion order.
-  if (digests.size >= REMEMBERED_DIGESTS) digests.delete(digests.keys().next().value!);
+  if (remembered.size >= REMEMBERED_DIGESTS) remembered.delete(remembered.keys().next().value!);
+  const key = prefix + digest;
   // A copy: an id cut from a Cookie header is a view that would keep the whole header alive.
-  digests.set(Buffer.from(id, 'utf16le').toString('utf16le'), digest);
-  return digest;
+  remembered.set(Buffer.from(id, 'utf16le').toString('utf16le'), { digest, prefix, key });
+  return key;
 }

@@ -43,5 +43,6 @@ describe('storeKeyFor', () => {
     const id = newId();
     expect(storeKeyFor('a:', id)).toBe('a:' + sha256(id));
     expect(storeKeyFor('b:', id)).toBe('b:' + sha256(id));
+    expect(storeKeyFor('a:', id)).toBe('a:' + sha256(id));
   });
 });
