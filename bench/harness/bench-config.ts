@@ -17,8 +17,9 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
   const only = env.BENCH_ONLY?.split(',').map((id) => id.trim());
   return {
     connections: count(env, 'BENCH_CONNECTIONS', 10),
-    // autocannon runs whole seconds: 2.5 would run 3.
-    seconds: count(env, 'BENCH_SECONDS', 2),
+    // Seconds measured per app and route, as that many 1 s bursts taken in turn with the other
+    // apps on the route (autocannon runs whole seconds).
+    seconds: count(env, 'BENCH_SECONDS', 4),
     warmupSeconds: count(env, 'BENCH_WARMUP_SECONDS', 1),
     rounds: count(env, 'BENCH_ROUNDS', 3),
     sessions: count(env, 'BENCH_SESSIONS', 100_000),

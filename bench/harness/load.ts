@@ -4,6 +4,10 @@ import autocannon from 'autocannon';
 export interface Load {
   /** Completed requests per second. */
   rps: number;
+  /** Completed requests. */
+  completed: number;
+  /** How long the run took, in seconds. */
+  seconds: number;
   /** 99th percentile latency in milliseconds. */
   p99: number;
   /** Requests sent, including the few still in flight when the run stopped. */
@@ -38,6 +42,8 @@ export async function runLoad(plan: LoadPlan): Promise<Load> {
   });
   return {
     rps: result.requests.total / result.duration,
+    completed: result.requests.total,
+    seconds: result.duration,
     p99: result.latency.p99,
     sent: result.requests.sent,
     failures: result.non2xx + result.errors + result.timeouts,

@@ -44,27 +44,71 @@ async function commandsPerRequest(
   return commands / sent;
 }
 
-/** Warms the route up, then measures it, counting the app's CPU time and Redis' commands. */
-export async function measure(
-  target: Target,
+/** What one target has gathered over its bursts so far. */
+interface Tally {
+  target: Target;
+  seconds: number;
+  completed: number;
+  sent: number;
+  failures: number;
+  cpuMicros: number;
+  p99: number;
+}
+
+/**
+ * Measures one route on several apps in alternating 1 s bursts: each app gets `config.seconds`
+ * bursts, the apps taking turns, every other pass in reverse order. The machine's speed moves
+ * from one second to the next (the same bare app, measured in back-to-back seconds, varied by a
+ * third and more): bursts taken turn about put every app through the same seconds, and passes
+ * in alternating order give every app the same mean time in the window. Then counts the Redis
+ * commands per request of the apps on Redis.
+ */
+export async function measureRoute(
+  targets: readonly Target[],
   round: number,
   config: BenchConfig,
   redis: RedisServer,
-): Promise<Sample> {
-  const { app, route } = target;
-  await runLoad(loadPlan(target, config, config.warmupSeconds));
-  await settle();
+): Promise<Sample[]> {
+  const tallies: Tally[] = targets.map((target) => ({
+    target,
+    seconds: 0,
+    completed: 0,
+    sent: 0,
+    failures: 0,
+    cpuMicros: 0,
+    p99: 0,
+  }));
+  for (let pass = 0; pass < config.seconds; pass++) {
+    for (const tally of pass % 2 ? [...tallies].reverse() : tallies) await burst(tally, config);
+  }
+  const samples: Sample[] = [];
+  for (const { target, seconds, completed, sent, failures, cpuMicros, p99 } of tallies) {
+    const { app, route } = target;
+    const load = { rps: completed / seconds, completed, seconds, p99, sent, failures };
+    const cpu = cpuMicros / sent;
+    const redisCommands =
+      app.variant.store === 'redis' ? await commandsPerRequest(target, config, redis) : undefined;
+    console.log(
+      `round ${round} ${route.padEnd(13)} ${app.variant.id.padEnd(22)} ` +
+        `${Math.round(load.rps)} req/s, p99 ${load.p99} ms, ${Math.round(cpu)} µs CPU/req` +
+        (redisCommands === undefined ? '' : `, ${redisCommands.toFixed(2)} Redis cmds/req`) +
+        (failures ? `, ${failures} FAILED` : ''),
+    );
+    samples.push({ round, variant: app.variant.id, route, load, cpuMicros: cpu, redisCommands });
+  }
+  return samples;
+}
+
+/** One 1 s burst on a target, added to its tally. The p99 kept is the highest of its bursts. */
+async function burst(tally: Tally, config: BenchConfig): Promise<void> {
+  const { app } = tally.target;
   const cpuBefore = (await app.usage()).cpuMicros;
-  const load = await runLoad(loadPlan(target, config, config.seconds));
+  const load = await runLoad(loadPlan(tally.target, config, 1));
   await settle();
-  const cpuMicros = ((await app.usage()).cpuMicros - cpuBefore) / load.sent;
-  const redisCommands =
-    app.variant.store === 'redis' ? await commandsPerRequest(target, config, redis) : undefined;
-  console.log(
-    `round ${round} ${route.padEnd(13)} ${app.variant.id.padEnd(22)} ` +
-      `${Math.round(load.rps)} req/s, p99 ${load.p99} ms, ${Math.round(cpuMicros)} µs CPU/req` +
-      (redisCommands === undefined ? '' : `, ${redisCommands.toFixed(2)} Redis cmds/req`) +
-      (load.failures ? `, ${load.failures} FAILED` : ''),
-  );
-  return { round, variant: app.variant.id, route, load, cpuMicros, redisCommands };
+  tally.cpuMicros += (await app.usage()).cpuMicros - cpuBefore;
+  tally.seconds += load.seconds;
+  tally.completed += load.completed;
+  tally.sent += load.sent;
+  tally.failures += load.failures;
+  tally.p99 = Math.max(tally.p99, load.p99);
 }

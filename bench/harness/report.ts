@@ -84,7 +84,7 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
     `Written by \`npm run bench\` on ${info.date}: ${info.cpu}, ${info.os}, Node ${info.node}; ` +
       `library at ${info.library}.`,
     `Each cell is the median of ${config.rounds} rounds (each on freshly started apps) of ` +
-      `${config.seconds} s with ` +
+      `${config.seconds} s (1 s bursts, taken in turn by the apps on the route) with ` +
       `${config.connections} connections (after ${config.warmupSeconds} s of warmup), every ` +
       'request carrying a valid session cookie (one session per connection). Ratios are taken ' +
       'within a round, then the median is shown. The harness ran for ' +

@@ -7,7 +7,7 @@ import { libraryVersion } from './library-version.js';
 import { runLoad } from './load.js';
 import { machineShares, machineTime } from './machine-time.js';
 import { median } from './median.js';
-import { loadPlan, measure, type Target } from './measure.js';
+import { loadPlan, measureRoute, type Target } from './measure.js';
 import { checkMemory, type MemoryCheck } from './memory-check.js';
 import { RedisServer } from './redis-server.js';
 import { renderReport, renderThroughputTable, type PathRow } from './report.js';
@@ -56,10 +56,12 @@ try {
       await runLoad(loadPlan(target, config, config.warmupSeconds));
     }
     console.log(`round ${round}: ${apps.length} apps started and warmed up (${elapsed()})`);
-    // Variants interleaved, so a slow phase of the machine hits all of them alike; every other
-    // round runs backwards, so no variant always follows another.
+    // Every other round runs backwards, so no variant always follows another.
     const order = round % 2 ? roundOrder : [...roundOrder].reverse();
-    for (const target of order) samples.push(await measure(target, round, config, redis));
+    for (const route of new Set(order.map((t) => t.route))) {
+      const onRoute = order.filter((t) => t.route === route);
+      samples.push(...(await measureRoute(onRoute, round, config, redis)));
+    }
     await Promise.all(apps.map((app) => app.stop()));
   }
 
