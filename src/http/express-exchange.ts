@@ -22,8 +22,8 @@ export interface ExpressResponseLike {
 /** {@link HttpExchange} on `@nestjs/platform-express`. */
 export class ExpressExchange implements HttpExchange {
   private ownCookie: string | undefined;
-  // Looked up once: each property lookup on an Express request misses V8's caches, because
-  // Express gives every request a hidden class of its own.
+  // Looked up once: each property lookup on an Express request misses V8's caches, because no
+  // two Express requests share a hidden class (see `expressSessions` in request-session.ts).
   private readonly res: ExpressResponseLike | undefined;
 
   constructor(private readonly req: ExpressRequestLike) {

@@ -18,8 +18,9 @@ const RESPONSE = Symbol('nest-aura-session.response');
 const MANAGER = Symbol('nest-aura-session.manager');
 
 // An Express request's session is kept beside the request, not on it. Express swaps the
-// prototype of every request, which gives each one a hidden class of its own: a property added
-// to it makes V8 build yet another hidden class, about ten times what a WeakMap entry costs.
+// prototype of every request and then adds properties to it, and V8 builds a new hidden class
+// for every property added after a prototype swap, so no two Express requests share one: a
+// property added here would make V8 build yet another, about ten times what a WeakMap entry costs.
 // Fastify's requests share their hidden class, and there a property is the cheaper of the two.
 const expressSessions = new WeakMap<object, SessionManager>();
 

@@ -9,9 +9,10 @@ type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
 
 const INSTALLED = Symbol('nest-aura-session.hold-installed');
 
-// Beside the response rather than on it: Express swaps the prototype of every response, which
-// gives each one a hidden class of its own, so a property added to it would make V8 build a new
-// hidden class on every request, and a property looked up on it always misses V8's caches.
+// Beside the response rather than on it: Express swaps the prototype of every response, and V8
+// builds a new hidden class for every property added after a prototype swap, so no two responses
+// share one. A property added here would cost one more on every request, and a property looked
+// up on a response always misses V8's caches.
 const holds = new WeakMap<ServerResponse, ResponseHold>();
 
 /**
