@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
 import { SessionManager } from '../core/session-manager.js';
 import type { SessionRuntime } from '../core/session-runtime.js';
@@ -59,16 +59,22 @@ export function attachRuntime(
 
 /** Records the response of `request`, for frameworks whose request does not link to it (Fastify). */
 export function bindResponse(request: object, response: unknown): void {
-  // Express links them already (`req.res`): adding a property to its request would only cost.
-  if ((request as { res?: unknown }).res === response) return;
+  // An Express response is Node's own, and its request links to it already (`req.res`, which is
+  // what its exchange reads). `instanceof` only walks prototypes: reading or adding a property on
+  // an Express request or response would miss V8's caches.
+  if (response instanceof ServerResponse) return;
   (request as SessionSlots)[RESPONSE] = response;
 }
 
 /** The session of `request`, created on first use; the same object on every later call. */
 export function sessionOf(request: object, runtime?: SessionRuntime): SessionManager {
-  const existing = existingSessionOf(request);
-  if (existing) return existing;
+  const held = expressSessions.get(request);
+  if (held) return held;
   const binding = bindingOf(request, runtime);
+  // An Express request's session is only ever in the WeakMap: looking for the slot on the request
+  // would be a lookup through its whole prototype chain, missing V8's caches, on every first use.
+  const slot = binding?.framework === 'express' ? undefined : (request as SessionSlots)[MANAGER];
+  if (slot) return slot;
   if (!binding) {
     throw new Error(
       'No session for this request: import SessionModule.forRoot() (or forRootAsync()) in the app module',
