@@ -14,6 +14,8 @@ export class SessionCookie {
   paramsChanged = false;
   send = false;
   expire = false;
+  /** This response already carries a cookie naming a session (a commit during the request). */
+  carriesId = false;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -50,12 +52,14 @@ export class SessionCookie {
         this.name,
         sessionCookieHeader(this.name, id, this.params, this.secure()),
       );
+      this.carriesId = true;
       this.markPrivate(true);
     } else if (this.expire) {
       this.exchange.setCookie(
         this.name,
         expiredCookieHeader(this.name, this.params, this.secure()),
       );
+      this.carriesId = false;
       this.markPrivate(true);
     }
     this.send = false;

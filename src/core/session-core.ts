@@ -159,8 +159,9 @@ export class SessionCore implements SegmentHost {
     }
     const hadCookie = this.readCookieId() !== undefined;
     this.forget();
-    // A session that only ever lived in this request has no cookie in the browser to expire.
-    this.cookie.expire = hadCookie;
+    // A session that only ever lived in this request has no cookie in the browser to expire,
+    // unless a commit already put one on this response: the expiring cookie takes its place.
+    this.cookie.expire = hadCookie || this.cookie.carriesId;
   }
 
   async regenerateId(): Promise<void> {

@@ -82,6 +82,15 @@ class LifecycleController {
     };
   }
 
+  @Get('commit-then-destroy')
+  async commitThenDestroy(@Session() session: SessionManager) {
+    await data(session).set('a', 'committed');
+    await session.commit();
+    const committed = session.getId();
+    await session.destroy();
+    return { committed };
+  }
+
   @Get('destroy-then-write')
   async destroyThenWrite(@Session() session: SessionManager) {
     await session.destroy();
@@ -294,6 +303,18 @@ describe.each(ADAPTERS)('session lifecycle (%s)', (adapter) => {
       const after = await get('/life/state', sid);
       expect(after.body).toMatchObject({ resumable: true, resumed: false, id: null });
       expect((await get('/life/read', sid)).body.all).toEqual({});
+    });
+
+    it('takes back the cookie of a session committed and destroyed within one request', async () => {
+      const res = await get('/life/commit-then-destroy');
+      const committed = res.body.committed as string;
+      expect(committed).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(await peekSession(keyv, committed)).toBeUndefined();
+      // The commit's cookie naming the new id is replaced, not joined, by the expiring one.
+      const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatch(/^sid=;/);
+      expect(cookieAttributes(cookies[0]!).get('max-age')).toBe('0');
     });
 
     it('starts a new session with a new id when the handler writes after destroying', async () => {
