@@ -123,15 +123,15 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
   if (typeof keyPrefix !== 'string') {
     throw new SessionOptionsError('keyPrefix', 'must be a string');
   }
-  const idleTimeout = duration('idleTimeout', options.idleTimeout, 30 * MINUTE);
+  const idleTimeout = duration('idleTimeout', options.idleTimeout, 30 * MINUTE, LONGEST_LIFETIME);
   const absoluteTimeout =
     options.absoluteTimeout === undefined
       ? undefined
-      : duration('absoluteTimeout', options.absoluteTimeout, 0);
+      : duration('absoluteTimeout', options.absoluteTimeout, 0, LONGEST_LIFETIME);
   const touchAfter =
     options.touchAfter === undefined
       ? Math.floor(idleTimeout / 10)
-      : duration('touchAfter', options.touchAfter, 0, true);
+      : duration('touchAfter', options.touchAfter, 0, LONGEST_LIFETIME, true);
   if (touchAfter >= idleTimeout) {
     throw new SessionOptionsError('touchAfter', `must be less than idleTimeout (${idleTimeout})`);
   }
@@ -166,7 +166,7 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
     idleTimeout,
     absoluteTimeout,
     touchAfter,
-    storeTimeout: duration('storeTimeout', options.storeTimeout, 2000),
+    storeTimeout: duration('storeTimeout', options.storeTimeout, 2000, LONGEST_TIMER),
     csrf: resolveCsrf(options.csrf),
     randval,
     maxSize,
@@ -240,10 +240,25 @@ function normalizeOrigin(origin: unknown): string {
   return url.origin;
 }
 
-function duration(option: string, value: unknown, fallback: number, zeroOk = false): number {
+// Far beyond any session's life, and small enough that a store can keep twice it as a TTL
+// (a user's index of sessions lives twice the idle timeout) and add it to a timestamp.
+const LONGEST_LIFETIME = { ms: 100 * 365.25 * 24 * 60 * MINUTE, text: '100 years' };
+// Node fires a timer longer than 2^31 - 1 ms at once, which would fail every store call.
+const LONGEST_TIMER = { ms: 2 ** 31 - 1, text: 'about 24.8 days, the longest timer Node supports' };
+
+function duration(
+  option: string,
+  value: unknown,
+  fallback: number,
+  longest: { ms: number; text: string },
+  zeroOk = false,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroOk && !value)) {
     throw new SessionOptionsError(option, 'must be a positive number of milliseconds');
+  }
+  if (value > longest.ms) {
+    throw new SessionOptionsError(option, `must be at most ${longest.ms} ms (${longest.text})`);
   }
   return value;
 }

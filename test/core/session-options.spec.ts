@@ -83,6 +83,18 @@ describe('resolveSessionConfig', () => {
     });
   });
 
+  it('accepts timeouts up to their limits', () => {
+    const century = 100 * 365.25 * 24 * 60 * 60_000;
+    const config = resolveSessionConfig({
+      idleTimeout: century,
+      absoluteTimeout: century,
+      storeTimeout: 2 ** 31 - 1,
+    });
+    expect(config.idleTimeout).toBe(century);
+    expect(config.absoluteTimeout).toBe(century);
+    expect(config.storeTimeout).toBe(2 ** 31 - 1);
+  });
+
   it('accepts a __Host- name with secure: true and path /', () => {
     const config = resolveSessionConfig({ cookie: { name: '__Host-sid', secure: true } });
     expect(config.cookieName).toBe('__Host-sid');
@@ -99,6 +111,11 @@ describe('resolveSessionConfig', () => {
     ['a negative touchAfter', { touchAfter: -1 }, 'touchAfter'],
     ['touchAfter equal to idleTimeout', { idleTimeout: 1000, touchAfter: 1000 }, 'touchAfter'],
     ['a zero storeTimeout', { storeTimeout: 0 }, 'storeTimeout'],
+    // Node fires such a timer at once: every store call would time out.
+    ['a storeTimeout over 2^31 - 1 ms', { storeTimeout: 2 ** 31 }, 'storeTimeout'],
+    // Redis refuses such a TTL: every commit would answer 503.
+    ['an idleTimeout over 100 years', { idleTimeout: 1e19 }, 'idleTimeout'],
+    ['an absoluteTimeout over 100 years', { absoluteTimeout: 1e19 }, 'absoluteTimeout'],
     ['a fractional maxSize', { maxSize: 10.5 }, 'maxSize'],
     ['a zero memoryStoreMaxSessions', { memoryStoreMaxSessions: 0 }, 'memoryStoreMaxSessions'],
     ['a numeric keyPrefix', { keyPrefix: 1 }, 'keyPrefix'],
