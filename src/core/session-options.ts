@@ -28,13 +28,16 @@ export interface SessionModuleOptions {
     /** The cookie's name. Default `'sid'`; `__Host-` and `__Secure-` names are checked against their rules. */
     name?: string;
   };
-  /** A session unused this long is gone. Default 30 minutes. */
+  /** A session unused this long is gone. Default 30 minutes; at most 100 years. */
   idleTimeout?: number;
-  /** A session older than this is gone, however active. Default: off. */
+  /** A session older than this is gone, however active. Default: off; at most 100 years. */
   absoluteTimeout?: number;
   /** A read-only session's expiry is pushed at most once per this period. Default `idleTimeout / 10`. */
   touchAfter?: number;
-  /** Longest a single store call may take before it counts as a failure. Default 2 000. */
+  /**
+   * Longest a request waits for the store in all (every call, retries and queueing included)
+   * before it answers 503. Default 2 000; at most 2 147 483 647, Node's longest timer.
+   */
   storeTimeout?: number;
   /** CSRF protection, or `false` to turn it off. Default: on, with the guard. */
   csrf?: CsrfOptions | false;
