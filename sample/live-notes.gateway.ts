@@ -1,13 +1,13 @@
 import { WebSocketGateway, WebSocketServer, type OnGatewayConnection } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import { SessionSockets, type SessionManager } from '../src/index.js';
+import { SessionError, SessionSockets, type SessionManager } from '../src/index.js';
 import { AUTH_SEGMENT, NOTES_SEGMENT, type AuthData, type NotesData } from './segments.js';
 
 /**
  * Keeps every open tab of a session showing its notes: a tab's socket joins its session's room
  * when it connects, and each note added over HTTP is pushed to that room. A socket whose
  * handshake carries no signed-in session (signed out, or opened by another site's page) is told
- * so and dropped.
+ * so and dropped; so is one whose session cannot be read (the store down).
  */
 @WebSocketGateway()
 export class LiveNotesGateway implements OnGatewayConnection {
@@ -17,16 +17,25 @@ export class LiveNotesGateway implements OnGatewayConnection {
   constructor(private readonly sockets: SessionSockets) {}
 
   async handleConnection(client: Socket): Promise<void> {
-    const session = this.sockets.of(client);
-    const user = await session.newSegment<AuthData>(AUTH_SEGMENT).get('user');
-    const id = session.getId();
-    if (user === undefined || id === undefined) {
-      client.emit('signed-out');
+    try {
+      const session = this.sockets.of(client);
+      const user = await session.newSegment<AuthData>(AUTH_SEGMENT).get('user');
+      const id = session.getId();
+      if (user === undefined || id === undefined) {
+        client.emit('signed-out');
+        client.disconnect(true);
+        return;
+      }
+      await client.join(roomOf(id));
+      client.emit('notes', (await session.newSegment<NotesData>(NOTES_SEGMENT).get('items')) ?? []);
+    } catch (error) {
+      // No exception filter covers a connection, and Nest ignores this promise: a session error
+      // left uncaught (the store down as the tab connects) would stop the process. The page
+      // keeps the notes it was rendered with; a reload connects again.
+      if (!(error instanceof SessionError)) throw error;
+      client.emit('exception', { status: 'error', reason: error.code.toLowerCase() });
       client.disconnect(true);
-      return;
     }
-    await client.join(roomOf(id));
-    client.emit('notes', (await session.newSegment<NotesData>(NOTES_SEGMENT).get('items')) ?? []);
   }
 
   /** Sends `notes` to the open tabs of `session` only. */

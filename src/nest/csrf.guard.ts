@@ -40,9 +40,10 @@ interface Refusal {
  * the `Origin` header, then the session's CSRF token from the header or the body field (never
  * the query string, which leaks into logs and Referer). Safe methods are never checked and never
  * load a session. GraphQL mutations are checked against their HTTP request whatever the GraphQL
- * driver's own CSRF setting, and refused outright when sent with a safe method; queries are not
- * checked. WebSocket messages and RPC handlers pass. Registered globally by `SessionModule`
- * unless `csrf.guard` is false.
+ * driver's own CSRF setting, refused outright when sent with a safe method, and refused when sent
+ * over WebSocket, where there is no HTTP request to check; queries are not checked. WebSocket
+ * messages and RPC handlers pass. Registered globally by `SessionModule` unless `csrf.guard` is
+ * false.
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
@@ -82,7 +83,7 @@ export class CsrfGuard implements CanActivate {
     csrf: ResolvedCsrfOptions,
   ): Promise<boolean> {
     const request = contextRequestOf(context)?.request as GuardedRequest | undefined;
-    // A mutation with no HTTP request behind it (a subscription transport) cannot be checked.
+    // A mutation with no HTTP request behind it (an operation over WebSocket) cannot be checked.
     const refusal: Refusal | undefined = !request
       ? { reason: 'csrf_cross_site', message: 'Mutation without an HTTP request refused' }
       : SAFE_METHODS.has(request.method)
@@ -130,6 +131,8 @@ export class CsrfGuard implements CanActivate {
     const fromHeader = headerValue(request.headers, csrf.header);
     if (fromHeader !== undefined && fromHeader !== '') return fromHeader;
     const body = request.body;
+    // A batched GraphQL request's body is an array, whose entries are not read: a batch carries
+    // the token in the header, once for all its operations.
     if (typeof body !== 'object' || body === null || !Object.hasOwn(body, csrf.field)) {
       return undefined;
     }

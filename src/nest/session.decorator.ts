@@ -1,8 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { SessionManager } from '../core/session-manager.js';
 import { bindResponse, sessionOf } from '../http/request-session.js';
-import { contextRequestOf } from './context-request.js';
-import { socketSession } from './session-sockets.js';
+import { contextRequestOf, noGraphqlSessionError } from './context-request.js';
+import { gatewayRuntimeOf, socketSession } from './session-sockets.js';
 
 /**
  * The session of whatever a handler serves, for code that has an execution context (decorators,
@@ -11,13 +11,15 @@ import { socketSession } from './session-sockets.js';
  */
 export function sessionFromContext(context: ExecutionContext): SessionManager {
   const type = context.getType<string>();
-  if (type === 'ws') return socketSession(context.switchToWs().getClient<object>());
+  if (type === 'ws') {
+    const client = context.switchToWs().getClient<object>();
+    return socketSession(client, gatewayRuntimeOf(context.getClass()));
+  }
   const behind = contextRequestOf(context);
   if (!behind) {
+    if (type === 'graphql') throw noGraphqlSessionError();
     throw new Error(
-      type === 'graphql'
-        ? 'No session for this GraphQL operation: it has no HTTP request behind it (a subscription over WebSocket?)'
-        : `No session in a "${type}" handler: sessions belong to HTTP requests, GraphQL operations and WebSocket messages`,
+      `No session in a "${type}" handler: sessions belong to HTTP requests, GraphQL operations and WebSocket messages`,
     );
   }
   if (behind.response !== undefined) bindResponse(behind.request, behind.response);

@@ -41,6 +41,8 @@ export class SessionInterceptor implements NestInterceptor {
         client: context.switchToWs().getClient<object>(),
         runtime: this.runtime,
       };
+      // Subscribed to within the message's scope, so that `SessionSockets.of()` in the values a
+      // handler's stream produces later gets the message's session, committed with it.
       return committing(
         withinMessage(scope, () => next.handle()),
         () => scope.session,

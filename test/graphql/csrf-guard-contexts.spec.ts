@@ -39,6 +39,19 @@ const graphqlRequest = (method: string) => ({
   secure: false,
 });
 
+/** The HTTP request that opened a WebSocket: what Mercurius hands a subscription's resolvers. */
+const handshake = () => ({
+  method: 'GET',
+  headers: {
+    host: '127.0.0.1',
+    cookie: 'sid=whatever',
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+  },
+  protocol: 'http',
+  secure: false,
+});
+
 describe('CsrfGuard on contexts other than HTTP controllers', () => {
   const { cache, calls } = countingCache();
   let guard: CsrfGuard;
@@ -84,6 +97,22 @@ describe('CsrfGuard on contexts other than HTTP controllers', () => {
       reason: 'csrf_cross_site',
     });
   });
+
+  it.each([
+    ["Apollo's graphql-ws context in place of the request", { req: { connectionParams: {} } }],
+    ["Mercurius's stand-in reply around the handshake", { reply: { request: handshake() } }],
+    ['the handshake as the request', { req: handshake() }],
+  ])(
+    'refuses a mutation over WebSocket (%s) with csrf_cross_site, before any store call',
+    async (_, gql) => {
+      const context = contextOf('graphql', [{}, {}, gql, info('mutation')]);
+      expect((await refusalOf(context))?.extensions).toEqual({
+        code: 'FORBIDDEN',
+        reason: 'csrf_cross_site',
+      });
+      expect(calls.total()).toBe(0);
+    },
+  );
 
   it("lets a @SkipCsrf() resolver's mutation through", async () => {
     const context = contextOf(

@@ -16,11 +16,20 @@ export interface SchemaFirst {
   typeDefs: string;
 }
 
+/** Transports a test turns on beyond a single operation per HTTP request. */
+export interface GraphqlTransports {
+  /** Operations over WebSocket (graphql-transport-ws): subscriptions, and queries and mutations. */
+  webSocket?: boolean;
+  /** Batched HTTP requests: a JSON array of operations in one request. */
+  batching?: boolean;
+}
+
 export async function startGraphqlApp(
   setup: GraphqlSetup,
   options: SessionModuleOptions,
   resolvers: Type[],
   schemaFirst?: SchemaFirst,
+  transports: GraphqlTransports = {},
 ): Promise<GraphqlApp> {
   const schema = schemaFirst ? { typeDefs: schemaFirst.typeDefs } : { autoSchemaFile: true };
   const graphql = isApollo(setup)
@@ -30,11 +39,15 @@ export async function startGraphqlApp(
         csrfPrevention: setup.csrfPrevention,
         playground: false,
         includeStacktraceInErrorResponses: false,
+        ...(transports.webSocket && { subscriptions: { 'graphql-ws': true } }),
+        ...(transports.batching && { allowBatchedHttpRequests: true }),
       })
     : GraphQLModule.forRoot<MercuriusDriverConfig>({
         driver: MercuriusDriver,
         ...schema,
         graphiql: false,
+        ...(transports.webSocket && { subscription: { fullWsTransport: true } }),
+        ...(transports.batching && { allowBatchedQueries: true }),
       });
   const moduleRef = await Test.createTestingModule({
     imports: [SessionModule.forRoot(options), graphql],

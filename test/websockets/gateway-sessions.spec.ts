@@ -43,6 +43,16 @@ describe.each(ADAPTERS)('Gateway sessions on %s', (http) => {
       expect(res.body).toEqual(['from http', 'from socket']);
     });
 
+    it("commits what SessionSockets.of() writes in a handler's stream, with the message", async () => {
+      const cookie = await signIn('ada');
+      const socket = await t.connect({ cookie });
+      socket.send('addEach', ['one', 'two']);
+      expect(await socket.next('added')).toEqual(['from http', 'one']);
+      expect(await socket.next('added')).toEqual(['from http', 'one', 'two']);
+      const res = await t.http().get('/notes').set('Cookie', cookie).expect(200);
+      expect(res.body).toEqual(['from http', 'one', 'two']);
+    });
+
     it('reads the latest stored state on every message', async () => {
       const cookie = await signIn('ada');
       const socket = await t.connect({ cookie });

@@ -1,13 +1,16 @@
 import { Body, Controller, Get, HttpCode, Post, UseFilters, UseInterceptors } from '@nestjs/common';
 import {
+  ConnectedSocket,
   MessageBody,
   SubscribeMessage,
   WebSocketGateway,
   type OnGatewayConnection,
 } from '@nestjs/websockets';
+import { concatMap, from, type Observable } from 'rxjs';
 import {
   Segment,
   Session,
+  SessionError,
   SessionExceptionFilter,
   SessionInterceptor,
   SessionManager,
@@ -16,6 +19,21 @@ import {
 
 type Notes = { items: string[] };
 type Account = { user: string };
+
+/** The part of a socket.io `Socket` or a `ws` `WebSocket` the gateway uses. */
+type SocketClient =
+  | { send(text: string): void; close(): void }
+  | { emit(event: string, data: unknown): void; disconnect(): void };
+
+// A `ws` socket has `send` (socket.io's too, but socket.io's also has `nsp`).
+function isWs(client: SocketClient): client is { send(text: string): void; close(): void } {
+  return !('nsp' in client) && 'send' in client;
+}
+
+function sendTo(client: SocketClient, event: string, data: unknown): void {
+  if (isWs(client)) client.send(JSON.stringify({ event, data }));
+  else client.emit(event, data);
+}
 
 /** What every gateway handler answers: Nest sends `{ event, data }` to the client as that event. */
 interface Reply<T> {
@@ -29,14 +47,21 @@ interface Reply<T> {
 export class NotesGateway implements OnGatewayConnection {
   constructor(private readonly sockets: SessionSockets) {}
 
-  /** Greets each socket with its user, read through `SessionSockets` (no execution context). */
-  async handleConnection(client: { send?: unknown; emit?: unknown }): Promise<void> {
-    const user = (await this.sockets.of(client).newSegment<Account>('account').get('user')) ?? null;
-    const hello = { event: 'hello', data: user };
-    if (typeof client.send === 'function' && !('nsp' in client)) {
-      (client.send as (text: string) => void)(JSON.stringify(hello));
-    } else {
-      (client.emit as (event: string, data: unknown) => void)('hello', user);
+  /**
+   * Greets each socket with its user, read through `SessionSockets` (no execution context). No
+   * exception filter covers this method and Nest ignores its promise: a session error (the store
+   * down as the socket connects) is answered here, or it would stop the process.
+   */
+  async handleConnection(client: SocketClient): Promise<void> {
+    try {
+      const user =
+        (await this.sockets.of(client).newSegment<Account>('account').get('user')) ?? null;
+      sendTo(client, 'hello', user);
+    } catch (error) {
+      if (!(error instanceof SessionError)) throw error;
+      sendTo(client, 'exception', { status: 'error', reason: error.code.toLowerCase() });
+      if (isWs(client)) client.close();
+      else client.disconnect();
     }
   }
 
@@ -55,6 +80,25 @@ export class NotesGateway implements OnGatewayConnection {
     const items = [...((await session.newSegment<Notes>('notes').get('items')) ?? []), text];
     await notes.set('items', items);
     return { event: 'added', data: items };
+  }
+
+  /**
+   * Adds the texts one by one as a stream, through `SessionSockets` as a service would: each
+   * value comes after the handler has returned.
+   */
+  @SubscribeMessage('addEach')
+  addEach(
+    @MessageBody() texts: string[],
+    @ConnectedSocket() client: object,
+  ): Observable<Reply<string[]>> {
+    return from(texts).pipe(
+      concatMap(async (text) => {
+        const notes = this.sockets.of(client).newSegment<Notes>('notes');
+        const items = [...((await notes.get('items')) ?? []), text];
+        await notes.set('items', items);
+        return { event: 'added', data: items };
+      }),
+    );
   }
 }
 

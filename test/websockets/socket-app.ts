@@ -97,7 +97,11 @@ class Inbox {
   }
 }
 
-async function connectIo(origin: string, headers: Record<string, string>): Promise<TestSocket> {
+/** A socket.io client connected to `origin` over WebSocket. */
+export async function connectIo(
+  origin: string,
+  headers: Record<string, string>,
+): Promise<TestSocket> {
   const inbox = new Inbox();
   const socket: Socket = io(origin, {
     transports: ['websocket'],
@@ -116,7 +120,11 @@ async function connectIo(origin: string, headers: Record<string, string>): Promi
   };
 }
 
-async function connectWs(port: number, headers: Record<string, string>): Promise<TestSocket> {
+/** A `ws` client connected to 127.0.0.1:`port`. */
+export async function connectWs(
+  port: number,
+  headers: Record<string, string>,
+): Promise<TestSocket> {
   const inbox = new Inbox();
   const socket = new WebSocket(`ws://127.0.0.1:${port}`, { headers });
   socket.on('message', (raw) => {
