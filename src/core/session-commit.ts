@@ -41,25 +41,72 @@ export interface CommitInput {
  * since it read the session, else its changes replayed onto what is stored now, until a write
  * lands or the session turns out gone. The session is never written back once destroyed,
  * expired or moved: a compare-and-set against a missing key fails.
+ *
+ * After `regenerateId()` the new key is written first and the old key is taken last, with a
+ * compare-and-move: until that last step lands, the old session and the browser's cookie are
+ * untouched, so a commit refused for its size or cut short by `storeTimeout` stores none of this
+ * request's changes and signs nobody out (at worst a key no browser knows is left to expire).
  */
 export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
   const { runtime, now, deadline, log, changes } = input;
   const { store, config } = runtime;
   const base = input.base;
   if (base === undefined) return attempt(input.fresh!, undefined, log.sizeBound);
-  if (!input.moving) return writeOver(base, base.version);
-  return then(settle(store.move(input.baseKey!, MOVED_TTL), 'move', deadline), (found) => {
-    const taken = live(found);
-    return typeof taken === 'string' ? { outcome: taken } : writeOver(taken, undefined);
-  });
+  const own = input.candidate ?? replayed(base.record, changes);
+  if (!input.moving) return attempt(own, base.version, log.sizeBound);
+  return moveOnto(own, undefined, log.sizeBound, base);
 
-  /** Writes onto `current`: the request's own copy if it read that version, else a replay. */
-  function writeOver(current: StoredSession, expected: unknown): MaybePromise<CommitResult> {
-    if (current.version === base!.version) {
-      return attempt(input.candidate ?? replayed(current.record, changes), expected, log.sizeBound);
+  /**
+   * Stores `record`, built from `from` (the old key's session), under the new key over
+   * `expected` (what this request wrote there, `undefined` at first), then moves the old key if
+   * it still holds `from`. When another commit of the old id landed in between, its state is
+   * carried over: this request's changes are replayed onto it, the new key is written again and
+   * the move retried.
+   */
+  function moveOnto(
+    record: SessionRecord,
+    expected: unknown,
+    size: number,
+    from: StoredSession,
+  ): MaybePromise<CommitResult> {
+    return then(write(record, expected, size), (outcome): MaybePromise<CommitResult> => {
+      // No browser holds the new id yet: only a revocation's tombstone can stand in the way.
+      if (!outcome.committed) return { outcome: 'gone' };
+      const moved = settle(store.move(input.baseKey!, from.version, MOVED_TTL), 'move', deadline);
+      return then(moved, (result): MaybePromise<CommitResult> => {
+        if (result.moved) {
+          return { outcome: 'stored', stored: { record, version: outcome.version, size } };
+        }
+        const current = live(result.current);
+        if (typeof current === 'string') return dropNewKey(() => ({ outcome: current }));
+        let merged: SessionRecord;
+        let mergedSize: number;
+        try {
+          retryBefore(deadline);
+          merged = replayed(current.record, changes);
+          mergedSize = log.assertMergedWithinLimit(merged, changes);
+        } catch (error) {
+          return dropNewKey(() => {
+            throw error;
+          });
+        }
+        return moveOnto(merged, outcome.version, mergedSize, current);
+      });
+    });
+  }
+
+  /**
+   * Removes what this request wrote under the new key, whose id no browser holds, then answers
+   * `after()`. Best effort: a delete that fails leaves a key nobody can reach, which expires.
+   */
+  function dropNewKey(after: () => MaybePromise<CommitResult>): MaybePromise<CommitResult> {
+    let deleted: MaybePromise<void>;
+    try {
+      deleted = settle(store.delete(input.key), 'delete', deadline);
+    } catch {
+      return after();
     }
-    const record = replayed(current.record, changes);
-    return attempt(record, expected, log.assertMergedWithinLimit(record, changes));
+    return deleted instanceof Promise ? deleted.then(after, after) : after();
   }
 
   function attempt(
@@ -67,18 +114,11 @@ export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
     expected: unknown,
     size: number,
   ): MaybePromise<CommitResult> {
-    record.lastSeen = now;
-    const ttl = ttlOf(config, record, now);
-    const written = settle(
-      store.commit(input.key, expected, record, ttl, size),
-      'commit',
-      deadline,
-    );
-    return then(written, (outcome): MaybePromise<CommitResult> => {
+    return then(write(record, expected, size), (outcome): MaybePromise<CommitResult> => {
       if (outcome.committed) {
         return { outcome: 'stored', stored: { record, version: outcome.version, size } };
       }
-      // A fresh key (new session, new id) that is taken: ids are random, so it never happens.
+      // A new session's key that is taken: ids are random, so only a revocation's tombstone.
       if (expected === undefined) return { outcome: 'gone' };
       const current = live(outcome.current);
       if (typeof current === 'string') return { outcome: current };
@@ -86,6 +126,13 @@ export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
       const merged = replayed(current.record, changes);
       return attempt(merged, current.version, log.assertMergedWithinLimit(merged, changes));
     });
+  }
+
+  /** One compare-and-set of `record` under the key this commit writes. */
+  function write(record: SessionRecord, expected: unknown, size: number) {
+    record.lastSeen = now;
+    const ttl = ttlOf(config, record, now);
+    return settle(store.commit(input.key, expected, record, ttl, size), 'commit', deadline);
   }
 
   function live(found: StoreLookup): StoredSession | 'gone' | 'moved' {

@@ -25,6 +25,10 @@ export type CommitOutcome =
   | { readonly committed: true; readonly version: unknown }
   | { readonly committed: false; readonly current: StoreLookup };
 
+/** @internal The outcome of a compare-and-move: done, or what is stored instead. */
+export type MoveOutcome =
+  { readonly moved: true } | { readonly moved: false; readonly current: StoreLookup };
+
 /** @internal A value now, or later: the built-in memory store answers synchronously and pays no promise. */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -65,10 +69,14 @@ export interface SessionStore {
     size: number,
   ): MaybePromise<CommitOutcome>;
   /**
-   * Atomically takes the session under `key` and leaves the `'moved'` marker there for `ttl`
-   * milliseconds; returns what was stored before.
+   * Compare-and-move, the last step of `regenerateId()`: if the session under `key` still has
+   * version `expected`, atomically replaces it with the `'moved'` marker for `ttl` milliseconds;
+   * otherwise changes nothing and hands back what is stored (another commit, the marker, a
+   * tombstone, nothing), so the caller can carry that state over to the new key and try again.
+   * Taking the old key only at the version the new key's record was built from means no commit
+   * of the old id is lost, and a refused or failed regenerate leaves the old session in place.
    */
-  move(key: string, ttl: number): MaybePromise<StoreLookup>;
+  move(key: string, expected: unknown, ttl: number): MaybePromise<MoveOutcome>;
   /** Removes whatever is stored under `key`. */
   delete(key: string): MaybePromise<void>;
 }

@@ -127,7 +127,8 @@ export async function loadIndex(
       return { key, version: undefined, entries: new Map(), until: 0, createdAt: Date.now() };
     }
     if (typeof found === 'object' && !found.record.revoked) return indexOf(key, found);
-    // Bytes this library cannot read as an index: start it over rather than fail every login.
+    // Bytes this library cannot read as an index (or a key of another Redis type): start it
+    // over rather than fail every login.
     runtime.logger.warn(`Unreadable user index under store key ${key}: started over`);
     await settle(runtime.store.delete(key), 'delete', deadline);
   }
@@ -305,6 +306,9 @@ async function tombstone(
     const now = Date.now();
     const found = await load(runtime, key, deadline);
     if (found === 'moved') return 'moved';
+    // Bytes this library cannot read (a key of another Redis type, too) hold no session to sign
+    // out, and a compare-and-set expecting nothing would fail against them until the deadline.
+    if (found === 'corrupt') return 'dead';
     let expected: unknown;
     if (typeof found === 'object') {
       if (liveFor(runtime, found, handle, now) === undefined) return 'dead';

@@ -1,7 +1,12 @@
 import type { Cache } from 'cache-manager';
 import { KeyedQueue } from '../core/keyed-queue.js';
 import type { SessionRecord } from '../core/session-record.js';
-import type { CommitOutcome, SessionStore, StoreLookup } from '../core/session-store.js';
+import type {
+  CommitOutcome,
+  MoveOutcome,
+  SessionStore,
+  StoreLookup,
+} from '../core/session-store.js';
 import { MOVED_TEXT, decodeSessionText, encodeSessionText } from './session-text.js';
 import { WatchedKeyv } from './watched-keyv.js';
 
@@ -50,12 +55,14 @@ export class KeyvSessionStore implements SessionStore {
     return { committed: true, version: text };
   }
 
-  move(key: string, ttl: number): Promise<StoreLookup> {
+  move(key: string, expected: unknown, ttl: number): Promise<MoveOutcome> {
     return this.commits.run(key, async () => {
       const read = await this.readText(key);
-      if (!read.corrupt && read.text === undefined) return undefined;
+      if (read.corrupt || read.text === undefined || read.text !== expected) {
+        return { moved: false, current: lookupOf(read) };
+      }
       await this.writeText(key, MOVED_TEXT, ttl);
-      return lookupOf(read);
+      return { moved: true };
     });
   }
 

@@ -1,6 +1,7 @@
 import type { SessionRecord } from '../core/session-record.js';
 import type {
   CommitOutcome,
+  MoveOutcome,
   SessionStore,
   StoredSession,
   StoreLookup,
@@ -196,27 +197,25 @@ export class MemorySessionStore implements SessionStore {
     return { committed: true, version };
   }
 
-  /** Takes what is stored under `key` and leaves the moved marker there for `ttl` ms. */
-  move(key: string, ttl: number): MemoryLookup {
+  /**
+   * Replaces the session under `key` with the moved marker for `ttl` ms if it still has version
+   * `expected`; otherwise changes nothing and hands back what is stored.
+   */
+  move(key: string, expected: unknown, ttl: number): MoveOutcome {
     checkTtl(ttl);
     const now = this.#now();
     this.#sweep(now);
     const entry = this.#live(key, now);
-    const before = entry?.held;
-    if (entry === undefined) {
-      this.#makeRoom(0);
-      const marker = new Entry(key, 'moved', now + ttl, 0);
-      this.#entries.set(key, marker);
-      this.#probation.push(marker);
-    } else {
-      // A marker is no session in use: it waits on probation, and holds no bytes.
-      entry.segment!.unlink(entry);
-      entry.held = 'moved';
-      entry.expiresAt = now + ttl;
-      entry.size = 0;
-      this.#probation.push(entry);
+    if (entry === undefined || typeof entry.held !== 'object' || entry.held.version !== expected) {
+      return { moved: false, current: entry?.held };
     }
-    return before;
+    // A marker is no session in use: it waits on probation, and holds no bytes.
+    entry.segment!.unlink(entry);
+    entry.held = 'moved';
+    entry.expiresAt = now + ttl;
+    entry.size = 0;
+    this.#probation.push(entry);
+    return { moved: true };
   }
 
   /** Removes whatever is stored under `key`. */

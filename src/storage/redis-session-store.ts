@@ -4,6 +4,7 @@ import type { SessionRecord } from '../core/session-record.js';
 import type {
   CommitOutcome,
   MaybePromise,
+  MoveOutcome,
   SessionStore,
   StoreLookup,
 } from '../core/session-store.js';
@@ -14,7 +15,13 @@ import {
 } from './cluster-topology.js';
 import { then } from '../core/maybe-promise.js';
 import { RecentSessions } from './recent-sessions.js';
-import { COMPARE_AND_SET, MOVE, versionOf, type RedisScript } from './redis-scripts.js';
+import {
+  COMPARE_AND_SET,
+  MOVE,
+  isWrongTypeReply,
+  versionOf,
+  type RedisScript,
+} from './redis-scripts.js';
 import { MOVED_TEXT, decodeSessionText, encodeSessionText } from './session-text.js';
 
 /** The node-redis client calls the store makes (a standalone client or a cluster client). */
@@ -42,6 +49,9 @@ interface KeyvRedisLike {
 }
 
 type Envelope = { value?: unknown; expires?: number } | undefined;
+
+/** What the scripts answer for a key of another Redis type (see `READ_CURRENT`). */
+const WRONG_TYPE = -1;
 
 /**
  * Sessions on Redis through the user's `@keyv/redis` Keyv, written atomically: each commit is one
@@ -116,7 +126,15 @@ export class RedisSessionStore implements SessionStore {
     try {
       return this.client()
         .get(this.redisKey(key))
-        .then((raw) => (raw === null ? this.forget(key) : this.read(key, raw)));
+        .then(
+          (raw) => (raw === null ? this.forget(key) : this.read(key, raw)),
+          (error: unknown) => {
+            // A key of another Redis type holds no session: corrupt data, not an outage.
+            if (!isWrongTypeReply(error)) throw error;
+            this.recent.forget(key);
+            return 'corrupt' as const;
+          },
+        );
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -146,17 +164,21 @@ export class RedisSessionStore implements SessionStore {
       );
       return { committed: true, version: raw };
     }
-    return {
-      committed: false,
-      current: typeof reply === 'string' ? await this.read(key, reply) : this.forget(key),
-    };
+    return { committed: false, current: await this.current(key, reply) };
   }
 
-  async move(key: string, ttl: number): Promise<StoreLookup> {
+  async move(key: string, expected: unknown, ttl: number): Promise<MoveOutcome> {
     const marker = await this.encode(MOVED_TEXT, Date.now() + ttl);
-    const reply = await this.run(MOVE, key, [marker, String(ttl)]);
-    this.recent.forget(key);
-    return typeof reply === 'string' ? this.decode(reply) : undefined;
+    const reply = await this.run(MOVE, key, [
+      typeof expected === 'string' ? versionOf(expected) : '',
+      marker,
+      String(ttl),
+    ]);
+    if (reply === 1) {
+      this.recent.forget(key);
+      return { moved: true };
+    }
+    return { moved: false, current: await this.current(key, reply) };
   }
 
   async delete(key: string): Promise<void> {
@@ -223,14 +245,17 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
+  /** What a script that did not write found under `key`, from its reply. */
+  private current(key: string, reply: unknown): MaybePromise<StoreLookup> {
+    if (typeof reply === 'string') return this.read(key, reply);
+    this.recent.forget(key);
+    return reply === WRONG_TYPE ? 'corrupt' : undefined;
+  }
+
   /** Nothing is stored under `key`. */
   private forget(key: string): undefined {
     this.recent.forget(key);
     return undefined;
-  }
-
-  private decode(raw: string): MaybePromise<StoreLookup> {
-    return then(this.envelopeOf(raw), (envelope) => lookupOf(envelope, raw));
   }
 
   private envelopeOf(raw: string): MaybePromise<Envelope | 'corrupt'> {

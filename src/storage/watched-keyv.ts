@@ -1,5 +1,6 @@
 import type { Keyv } from 'keyv';
 import { SessionStoreUnavailableError } from '../core/errors.js';
+import { isWrongTypeReply } from './redis-scripts.js';
 
 /**
  * A Keyv whose `error` events during a call make that call fail. Keyv reports some failures
@@ -21,14 +22,16 @@ export class WatchedKeyv {
   /**
    * Reads `key`. Bytes Keyv cannot deserialize throw a SyntaxError without an `error` event:
    * that is corrupt data, not an outage, and comes back as `undefined` with `corrupt` set, for
-   * the session model to reject (a 503 would lock the user out until the cookie is cleared).
+   * the session model to reject (a 503 would lock the user out until the cookie is cleared). So
+   * does a key of another Redis type (a hash, a list), which Redis answers with WRONGTYPE.
    */
   async read(key: string): Promise<{ value: unknown; corrupt: boolean }> {
     const before = this.errors;
     try {
       return { value: await this.call((keyv) => keyv.get(key)), corrupt: false };
     } catch (error) {
-      if (error instanceof SyntaxError && this.errors === before) {
+      const cause = error instanceof SessionStoreUnavailableError ? error.cause : error;
+      if ((error instanceof SyntaxError && this.errors === before) || isWrongTypeReply(cause)) {
         return { value: undefined, corrupt: true };
       }
       throw error;

@@ -14,6 +14,8 @@ import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import type {
   CommitOutcome,
+  MaybePromise,
+  MoveOutcome,
   SessionStore,
   StoredSession,
   StoreLookup,
@@ -172,7 +174,7 @@ describe('commitChanges on a synchronous store', () => {
     const store = new MemorySessionStore();
     const base = seed(store, KEY, recordWith({ a: 1 }));
     const input = requestOf(runtimeOn(store), base, [setMine]);
-    store.move(KEY, MOVED_TTL);
+    store.move(KEY, base.version, MOVED_TTL);
     expect(commitChanges(input)).toEqual({ outcome: 'moved' });
     expect(store.load(KEY)).toBe('moved');
   });
@@ -253,7 +255,7 @@ describe('commitChanges after regenerateId()', () => {
     const store = new MemorySessionStore();
     const base = seed(store, KEY, recordWith({ a: 1 }));
     const input = requestOf(runtimeOn(store), base, [setMine], { key: NEW_KEY, moving: true });
-    store.move(KEY, MOVED_TTL);
+    store.move(KEY, base.version, MOVED_TTL);
     expect(commitChanges(input)).toEqual({ outcome: 'moved' });
     expect(store.load(NEW_KEY)).toBeUndefined();
   });
@@ -265,6 +267,149 @@ describe('commitChanges after regenerateId()', () => {
     store.delete(KEY);
     expect(commitChanges(input)).toEqual({ outcome: 'gone' });
     expect(store.load(NEW_KEY)).toBeUndefined();
+  });
+});
+
+/**
+ * The memory store, recording the calls a commit makes. `beforeMove` runs once, just before the
+ * next move: what another request does between the two steps of a regenerate's commit.
+ * `stallCommits` makes every commit answer a promise that never settles: a store that hangs.
+ */
+class SteppedStore implements SessionStore {
+  readonly atomic = true;
+  readonly inner = new MemorySessionStore();
+  readonly calls: string[] = [];
+  beforeMove: (() => void) | undefined;
+  stallCommits = false;
+
+  load(key: string): StoreLookup {
+    this.calls.push(`load ${key}`);
+    return this.inner.load(key);
+  }
+
+  commit(
+    key: string,
+    expected: unknown,
+    record: SessionRecord,
+    ttl: number,
+    size: number,
+  ): MaybePromise<CommitOutcome> {
+    this.calls.push(`commit ${key}`);
+    if (this.stallCommits) return new Promise<never>(() => undefined);
+    return this.inner.commit(key, expected, record, ttl, size);
+  }
+
+  move(key: string, expected: unknown, ttl: number): MoveOutcome {
+    this.calls.push(`move ${key}`);
+    const meanwhile = this.beforeMove;
+    this.beforeMove = undefined;
+    meanwhile?.();
+    return this.inner.move(key, expected, ttl);
+  }
+
+  delete(key: string): void {
+    this.calls.push(`delete ${key}`);
+    this.inner.delete(key);
+  }
+}
+
+describe('commitChanges after regenerateId(): the new key first, the old one moved last', () => {
+  /** A regenerating request on a SteppedStore that read `values` and sets `mine`. */
+  function regenerating(values: Record<string, unknown>, options: SessionModuleOptions = {}) {
+    const store = new SteppedStore();
+    const base = seed(store.inner, KEY, recordWith(values));
+    const runtime = runtimeOn(store, options);
+    const input = requestOf(runtime, base, [setMine], { key: NEW_KEY, moving: true });
+    return { store, base, input, runtime };
+  }
+
+  it('costs one compare-and-set of the new key and one move when nobody else wrote', () => {
+    const { store, input } = regenerating({ a: 1 });
+    expect(commitChanges(input)).toMatchObject({ outcome: 'stored' });
+    expect(store.calls).toEqual([`commit ${NEW_KEY}`, `move ${KEY}`]);
+    expect(valuesOf(store.inner.load(NEW_KEY))).toEqual({ a: 1, mine: 'm' });
+  });
+
+  it('carries over to the new id a commit of the old id that lands between the two steps', () => {
+    const { store, input } = regenerating({ a: 1 });
+    store.beforeMove = () => writeAsOther(store.inner, KEY, setTheirs);
+    const result = commitChanges(input);
+    expect(result).toMatchObject({ outcome: 'stored' });
+    expect(valuesOf(store.inner.load(NEW_KEY))).toEqual({ a: 1, theirs: 't', mine: 'm' });
+    expect(store.inner.load(KEY)).toBe('moved');
+    // What the request goes on with is what the new key holds.
+    const stored = store.inner.load(NEW_KEY) as StoredSession;
+    expect(result).toEqual({ outcome: 'stored', stored: expect.objectContaining(stored) });
+  });
+
+  it.each([
+    ['destroyed', (store: MemorySessionStore) => store.delete(KEY)],
+    [
+      'revoked',
+      (store: MemorySessionStore) => {
+        const current = store.load(KEY) as StoredSession;
+        const tombstone = { ...newRecord(Date.now()), revoked: true as const };
+        store.commit(KEY, current.version, tombstone, IDLE, 10);
+      },
+    ],
+  ])('a session %s between the two steps stays gone under both ids', (_, meanwhile) => {
+    const { store, input } = regenerating({ a: 1 });
+    store.beforeMove = () => meanwhile(store.inner);
+    expect(commitChanges(input)).toEqual({ outcome: 'gone' });
+    const live = (found: StoreLookup) => typeof found === 'object' && !found.record.revoked;
+    expect(live(store.inner.load(KEY))).toBe(false);
+    expect(store.inner.load(NEW_KEY)).toBeUndefined();
+  });
+
+  it('a sibling that moved the old id between the two steps wins: moved, the new key holds nothing', () => {
+    const { store, base, input } = regenerating({ a: 1 });
+    store.beforeMove = () => store.inner.move(KEY, base.version, MOVED_TTL);
+    expect(commitChanges(input)).toEqual({ outcome: 'moved' });
+    expect(store.inner.load(NEW_KEY)).toBeUndefined();
+    expect(store.inner.load(KEY)).toBe('moved');
+  });
+
+  it.each([
+    ['before the commit starts', true],
+    ['between its two steps', false],
+  ])(
+    "refuses a merge that another request's commit %s pushes over maxSize; the old session keeps it",
+    (_, early) => {
+      const sizeOfEmpty = Buffer.byteLength(serializeRecord(recordWith({})));
+      const store = new SteppedStore();
+      const base = seed(store.inner, KEY, recordWith({}));
+      const runtime = runtimeOn(store, { maxSize: sizeOfEmpty + 150 });
+      const mine = { kind: 'set', segment: 'App\\Mine', key: 'k', value: 'm'.repeat(80) } as const;
+      const input = requestOf(runtime, base, [mine], { key: NEW_KEY, moving: true });
+      const theirs = {
+        kind: 'set',
+        segment: SEGMENT,
+        key: 'theirs',
+        value: 't'.repeat(80),
+      } as const;
+      if (early) writeAsOther(store.inner, KEY, theirs);
+      else store.beforeMove = () => writeAsOther(store.inner, KEY, theirs);
+      expect(() => commitChanges(input)).toThrow(SessionTooLargeError);
+      // None of this request's changes are stored; the old id still holds the other's write.
+      expect(valuesOf(store.inner.load(KEY))).toEqual({ theirs: 't'.repeat(80) });
+      expect(store.inner.load(NEW_KEY)).toBeUndefined();
+    },
+  );
+
+  it('a write of the new key that outlasts storeTimeout leaves the old session where it was', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    try {
+      const { store, base, input } = regenerating({ a: 1 }, { storeTimeout: 1_000 });
+      store.stallCommits = true;
+      const result = Promise.resolve(commitChanges(input));
+      jest.advanceTimersByTime(1_000);
+      await expect(result).rejects.toThrow(SessionStoreUnavailableError);
+      // The old key was never taken: the cookie the browser still holds reads the session.
+      expect(store.calls).toEqual([`commit ${NEW_KEY}`]);
+      expect(store.inner.load(KEY)).toBe(base);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
@@ -315,8 +460,8 @@ class AlwaysConflictingStore implements SessionStore {
     return this.async ? Promise.resolve(outcome) : outcome;
   }
 
-  move(): StoreLookup {
-    return undefined;
+  move(): MoveOutcome {
+    return { moved: false, current: undefined };
   }
 
   delete(): void {}

@@ -3,7 +3,12 @@ import { coreOf, SessionManager } from '../../src/core/session-manager.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
 import type { SessionRecord } from '../../src/core/session-record.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
-import type { CommitOutcome, SessionStore, StoreLookup } from '../../src/core/session-store.js';
+import type {
+  CommitOutcome,
+  MoveOutcome,
+  SessionStore,
+  StoreLookup,
+} from '../../src/core/session-store.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
 import { cookieAttributes, forgedSessionId, storeKeyOf } from '../support/stores/core-store.js';
 import { fakeClock } from '../support/timing/fake-clock.js';
@@ -48,9 +53,9 @@ class CountingStore implements SessionStore {
     return this.inner.commit(key, expected, record, ttl, size);
   }
 
-  move(key: string, ttl: number): StoreLookup {
+  move(key: string, expected: unknown, ttl: number): MoveOutcome {
     this.calls.move++;
-    return this.inner.move(key, ttl);
+    return this.inner.move(key, expected, ttl);
   }
 
   delete(key: string): void {

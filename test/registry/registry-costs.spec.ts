@@ -78,7 +78,8 @@ describe.each(ADAPTERS)('store calls of requests that do not use the registry (%
     const sid = sidOf(await t.http().get('/users/login').query({ user: 'alice' }))!;
     // A list: the index, one load per listed session (2), and the request's own session (1).
     expect(await countOf('/users/list', sid)).toEqual({ session: 3, index: 1 });
-    // A regenerateId() of a bound session: load, move, commit, and the entry moved first.
+    // A regenerateId() of a bound session: load, the new key written then the old one moved, and
+    // the entry moved first.
     expect(await countOf('/users/regen', sid)).toEqual({ session: 3, index: 2 });
     // revokeAll: the index, a load and a tombstone per session (and a load of the old key the
     // regenerated one keeps in its entry until its next index write), then the entries removed.

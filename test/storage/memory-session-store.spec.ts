@@ -100,7 +100,7 @@ describe('MemorySessionStore moved marker', () => {
   it('takes the session and leaves a marker that refuses commits until its ttl passes', () => {
     const { store, advance } = storeOn();
     const session = create(store, 'old');
-    expect(store.move('old', 5000)).toEqual(session);
+    expect(store.move('old', session.version, 5000)).toEqual({ moved: true });
     expect(store.load('old')).toBe('moved');
     expect(store.commit('old', undefined, recordOf('new'), TTL, 10)).toEqual({
       committed: false,
@@ -119,11 +119,27 @@ describe('MemorySessionStore moved marker', () => {
     expect(store.commit('old', undefined, recordOf('new'), TTL, 10).committed).toBe(true);
   });
 
-  it('leaves a marker where nothing was stored, and delete removes a marker', () => {
+  it('moves only the version it was given, and hands back what is stored instead', () => {
     const { store } = storeOn();
-    expect(store.move('k', 5000)).toBeUndefined();
-    expect(store.load('k')).toBe('moved');
-    expect(store.move('k', 5000)).toBe('moved');
+    expect(store.move('k', 1, 5000)).toEqual({ moved: false, current: undefined });
+    expect(store.size).toBe(0);
+
+    const first = create(store, 'k', 100);
+    expect(store.commit('k', first.version, recordOf('second'), TTL, 40).committed).toBe(true);
+    const second = store.load('k') as StoredSession;
+    expect(store.move('k', first.version, 5000)).toEqual({ moved: false, current: second });
+    expect(store.load('k')).toBe(second);
+    expect(store.bytes).toBe(40);
+
+    expect(store.move('k', second.version, 5000)).toEqual({ moved: true });
+    expect(store.bytes).toBe(0);
+    expect(store.move('k', second.version, 5000)).toEqual({ moved: false, current: 'moved' });
+  });
+
+  it('delete removes a marker', () => {
+    const { store } = storeOn();
+    const session = create(store, 'k');
+    store.move('k', session.version, 5000);
     store.delete('k');
     expect(store.load('k')).toBeUndefined();
     expect(store.size).toBe(0);
@@ -180,8 +196,8 @@ describe('MemorySessionStore bounds', () => {
 
   it('counts moved markers against maxSessions', () => {
     const { store } = storeOn({ maxSessions: 2 });
-    create(store, 'a');
-    store.move('a', 5000);
+    const a = create(store, 'a');
+    store.move('a', a.version, 5000);
     create(store, 'b');
     create(store, 'c');
     expect(store.size).toBe(2);
@@ -220,7 +236,7 @@ describe('MemorySessionStore bounds', () => {
     expect(() => store.commit('k', undefined, record, TTL, -1)).toThrow(RangeError);
     expect(() => store.commit('k', undefined, record, TTL, Number.NaN)).toThrow(RangeError);
     expect(() => store.commit('k', undefined, record, 0, 10)).toThrow(/ttl/);
-    expect(() => store.move('k', Number.NaN)).toThrow(/ttl/);
+    expect(() => store.move('k', undefined, Number.NaN)).toThrow(/ttl/);
     expect(store.size).toBe(0);
   });
 
@@ -309,8 +325,14 @@ describe('MemorySessionStore records', () => {
     const snapshot = structuredClone(record);
     const outcome = store.commit('k', undefined, record, 1000, 50);
     store.load('k');
-    store.commit('k', outcome.committed && outcome.version, recordOf('next'), 1000, 50);
-    store.move('k', 10);
+    const next = store.commit(
+      'k',
+      outcome.committed && outcome.version,
+      recordOf('next'),
+      1000,
+      50,
+    );
+    store.move('k', next.committed && next.version, 10);
     const again = store.commit('other', undefined, record, 1000, 50);
     for (let i = 0; i < 5; i += 1) create(store, `flood${i}`);
     advance(2000);
@@ -331,7 +353,12 @@ describe('MemorySessionStore records', () => {
         ttl: fc.integer({ min: 1, max: 50 }),
       }),
       fc.record({ kind: fc.constant('load' as const), key }),
-      fc.record({ kind: fc.constant('move' as const), key, ttl: fc.integer({ min: 1, max: 50 }) }),
+      fc.record({
+        kind: fc.constant('move' as const),
+        key,
+        stale: fc.boolean(),
+        ttl: fc.integer({ min: 1, max: 50 }),
+      }),
       fc.record({ kind: fc.constant('delete' as const), key }),
       fc.record({ kind: fc.constant('tick' as const), ms: fc.nat({ max: 30 }) }),
     );
@@ -370,9 +397,16 @@ describe('MemorySessionStore records', () => {
               if (typeof found === 'object') expect(found).toEqual(last.get(step.key));
               else expectLatest(step.key, found);
             } else if (step.kind === 'move') {
-              const found = store.move(step.key, step.ttl);
-              if (typeof found === 'object') expect(found).toEqual(last.get(step.key));
-              last.set(step.key, 'moved');
+              const known = last.get(step.key);
+              const expected = step.stale || known === 'moved' ? -1 : known?.version;
+              const outcome = store.move(step.key, expected, step.ttl);
+              if (outcome.moved) {
+                last.set(step.key, 'moved');
+              } else if (typeof outcome.current === 'object') {
+                expect(outcome.current).toEqual(last.get(step.key));
+              } else {
+                expectLatest(step.key, outcome.current);
+              }
             } else if (step.kind === 'delete') {
               store.delete(step.key);
               last.delete(step.key);

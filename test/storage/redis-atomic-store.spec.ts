@@ -104,8 +104,7 @@ run('the atomic Redis store', () => {
   it('move takes the session and leaves the moved marker, which no write can replace', async () => {
     const first = await store.commit('sess:move', undefined, recordWith(1), 60_000);
     if (!first.committed) throw new Error('first write refused');
-    const taken = await store.move('sess:move', 60_000);
-    expect(typeof taken === 'object' && taken.version).toBe(first.version);
+    expect(await store.move('sess:move', first.version, 60_000)).toEqual({ moved: true });
     expect(await store.load('sess:move')).toBe('moved');
     expect(await store.commit('sess:move', first.version, recordWith(2), 60_000)).toEqual({
       committed: false,
@@ -113,11 +112,38 @@ run('the atomic Redis store', () => {
     });
   });
 
+  it('move takes only the version it was given, and hands back what is stored instead', async () => {
+    expect(await store.move('sess:move-none', 'never stored', 60_000)).toEqual({
+      moved: false,
+      current: undefined,
+    });
+    expect(await redis.command('EXISTS sess::sess:move-none')).toBe(':0\r\n');
+
+    const first = await store.commit('sess:move-cas', undefined, recordWith(1), 60_000);
+    if (!first.committed) throw new Error('first write refused');
+    const second = await store.commit('sess:move-cas', first.version, recordWith(2), 60_000);
+    if (!second.committed) throw new Error('second write refused');
+    const stale = await store.move('sess:move-cas', first.version, 60_000);
+    expect(stale.moved).toBe(false);
+    const current = !stale.moved && stale.current;
+    expect(typeof current === 'object' && current.version).toBe(second.version);
+    expect(typeof current === 'object' && current.record.segments.get('S')?.values.get('v')).toBe(
+      2,
+    );
+
+    expect(await store.move('sess:move-cas', second.version, 60_000)).toEqual({ moved: true });
+    expect(await store.move('sess:move-cas', second.version, 60_000)).toEqual({
+      moved: false,
+      current: 'moved',
+    });
+  });
+
   it('recovers when Redis forgot the scripts (restart, failover): NOSCRIPT loads them again', async () => {
     await redis.command('SCRIPT FLUSH');
-    expect((await store.commit('sess:noscript', undefined, recordWith(1), 60_000)).committed).toBe(
-      true,
-    );
+    const written = await store.commit('sess:noscript', undefined, recordWith(1), 60_000);
+    if (!written.committed) throw new Error('write refused');
+    await redis.command('SCRIPT FLUSH');
+    expect(await store.move('sess:noscript', written.version, 60_000)).toEqual({ moved: true });
   });
 
   it.each([
@@ -183,7 +209,8 @@ run('the atomic Redis store', () => {
 
       await store.commit('sess:moved', undefined, recordWith(1), 60_000);
       await store.load('sess:moved');
-      await store.move('sess:moved', 60_000);
+      const moving = await store.load('sess:moved');
+      await store.move('sess:moved', typeof moving === 'object' && moving.version, 60_000);
       expect(await store.load('sess:moved')).toBe('moved');
     });
 
@@ -204,4 +231,30 @@ run('the atomic Redis store', () => {
     await redis.command('SET sess::sess:corrupt not-json');
     expect(await store.load('sess:corrupt')).toBe('corrupt');
   });
+
+  it.each([
+    ['a hash', 'HSET sess::sess:wrongtype-hash value x', 'sess:wrongtype-hash'],
+    ['a list', 'RPUSH sess::sess:wrongtype-list x', 'sess:wrongtype-list'],
+    ['a set', 'SADD sess::sess:wrongtype-set x', 'sess:wrongtype-set'],
+  ])(
+    'reads a key holding %s (WRONGTYPE) as corrupt in a load, a commit and a move',
+    async (_, plant, key) => {
+      expect(await redis.command(plant)).toBe(':1\r\n');
+      expect(await store.load(key)).toBe('corrupt');
+      expect(await store.commit(key, undefined, recordWith(1), 60_000)).toEqual({
+        committed: false,
+        current: 'corrupt',
+      });
+      expect(await store.commit(key, 'some version', recordWith(1), 60_000)).toEqual({
+        committed: false,
+        current: 'corrupt',
+      });
+      expect(await store.move(key, 'some version', 60_000)).toEqual({
+        moved: false,
+        current: 'corrupt',
+      });
+      await store.delete(key);
+      expect((await store.commit(key, undefined, recordWith(2), 60_000)).committed).toBe(true);
+    },
+  );
 });

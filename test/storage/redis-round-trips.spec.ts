@@ -6,7 +6,8 @@ import { ADAPTERS, sidOf } from '../support/apps/test-app.js';
 /**
  * Commands an app instance sends to Redis per request, counted with MONITOR on a real server (a
  * script's own commands inside Redis do not count): untouched 0, read 1, write to a loaded
- * session 2 (load + atomic commit), new session 1, and a write that changes nothing 1 (no write).
+ * session 2 (load + atomic commit), new session 1, a write that changes nothing 1 (no write), and
+ * a regenerateId() 3 (load, the new key's compare-and-set, the old key's compare-and-move).
  */
 const run = redisAvailable('Redis round trips per request') ? describe : describe.skip;
 run.each(ADAPTERS)('Redis round trips per request (%s)', (adapter) => {
@@ -68,6 +69,13 @@ run.each(ADAPTERS)('Redis round trips per request (%s)', (adapter) => {
     const sid = await newSession();
     await put(sid, 'a', '1');
     expect(await monitor.take()).toEqual(['get']);
+  });
+
+  it("a regenerateId() costs three: the load, the new key's write and the old key's move", async () => {
+    const sid = await newSession();
+    const regenerated = await app.http().get('/regenerate').set('Cookie', `sid=${sid}`).expect(200);
+    expect(sidOf(regenerated)).not.toBe(sid);
+    expect(await monitor.take()).toEqual(['get', 'evalsha', 'evalsha']);
   });
 
   it('destroy without loading costs one round trip', async () => {
