@@ -8,6 +8,7 @@ import { isGraphqlRequest } from './graphql-request.js';
 type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
 
 const INSTALLED = Symbol('nest-aura-session.hold-installed');
+const INTERNAL_ERROR = JSON.stringify({ statusCode: 500, message: 'Internal server error' });
 
 // Beside the response rather than on it: Express swaps the prototype of every response, and V8
 // builds a new hidden class for every property added after a prototype swap, so no two responses
@@ -16,17 +17,29 @@ const INSTALLED = Symbol('nest-aura-session.hold-installed');
 const holds = new WeakMap<ServerResponse, ResponseHold>();
 
 /**
- * Makes the `write()` and `end()` of an Express app's responses wait for the commit of a used
- * session. Installed once at startup on the app's own response prototype (`app.response`, which
- * Express gives every response of that app), so a request that never uses its session only pays
- * one `WeakMap` lookup, and no response object is reshaped per request.
+ * Makes the `writeHead()`, `flushHeaders()`, `write()` and `end()` of an Express app's responses
+ * wait for the commit of a used session. Installed once at startup on the app's own response
+ * prototype (`app.response`, which Express gives every response of that app), so a request that
+ * never uses its session only pays one `WeakMap` lookup per call, and no response object is
+ * reshaped per request.
  */
 export function installResponseHold(appResponse: object): void {
   const proto = appResponse as ServerResponse & { [INSTALLED]?: true };
   if (proto[INSTALLED]) return;
   proto[INSTALLED] = true;
+  const writeHead = proto.writeHead as Call;
+  const flushHeaders = proto.flushHeaders as Call;
   const write = proto.write as Call;
   const end = proto.end as Call;
+  proto.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const hold = holds.get(this);
+    return hold ? hold.call(writeHead, args, this, end) : writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
+  proto.flushHeaders = function (this: ServerResponse, ...args: unknown[]) {
+    const hold = holds.get(this);
+    if (hold) hold.call(flushHeaders, args, undefined, end);
+    else flushHeaders.apply(this, args);
+  };
   proto.write = function (this: ServerResponse, ...args: unknown[]) {
     const hold = holds.get(this);
     return hold ? hold.call(write, args, true, end) : write.apply(this, args);
@@ -40,12 +53,13 @@ export function installResponseHold(appResponse: object): void {
 /**
  * Holds `res` until the session is committed, so the store write lands and Set-Cookie goes out
  * before the client sees anything, whatever sends it: a returned value, `@Redirect`, an exception
- * filter, `res.redirect()` in the handler, a `StreamableFile` (whose first `write()` would send
- * the headers). Called when a request first uses its session. With `installed`, the app's
- * response prototype consults the hold; else (a response that did not come through an app the
- * module hooked) the response's own `write()` and `end()` are wrapped. A failed commit replaces
- * the response with the HTTP error (503, 413), or with a GraphQL error for a GraphQL request.
- * `release` runs once the response has ended, to drop what links the request to its session.
+ * filter, `res.redirect()` or `res.writeHead()` in the handler, `res.flushHeaders()`, a
+ * `StreamableFile` (whose first `write()` would send the headers). Called when a request first
+ * uses its session. With `installed`, the app's response prototype consults the hold; else (a
+ * response that did not come through an app the module hooked) the response's own methods are
+ * wrapped. A failed commit replaces the response with the HTTP error (503, 413), or with a
+ * GraphQL error for a GraphQL request. `release` runs once the response has ended, to drop what
+ * links the request to its session.
  */
 export function holdResponseUntilCommitted(
   request: object,
@@ -58,8 +72,16 @@ export function holdResponseUntilCommitted(
   const hold = new ResponseHold(request, res, session, logger, release);
   holds.set(res, hold);
   if (installed) return;
+  const writeHead = res.writeHead as Call;
+  const flushHeaders = res.flushHeaders as Call;
   const write = res.write as Call;
   const end = res.end as Call;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    return hold.call(writeHead, args, this, end);
+  } as ServerResponse['writeHead'];
+  res.flushHeaders = function (this: ServerResponse, ...args: unknown[]) {
+    hold.call(flushHeaders, args, undefined, end);
+  };
   res.write = function (this: ServerResponse, ...args: unknown[]) {
     return hold.call(write, args, true, end);
   } as ServerResponse['write'];
@@ -72,6 +94,8 @@ export function holdResponseUntilCommitted(
 class ResponseHold {
   // Calls made while the commit runs, replayed in order once it is done.
   private held: Array<[Call, unknown[]]> | undefined;
+  // Set by the first call, which sends the headers: from then on only end() looks at the session.
+  private headersDecided = false;
   // After a failed commit the response is the error: the handler's own output is dropped.
   private replaced = false;
 
@@ -89,17 +113,28 @@ class ResponseHold {
    * the response's own `end()`, which sends the error if the commit fails.
    */
   call(method: Call, args: unknown[], answer: unknown, end: Call): unknown {
-    const { res } = this;
     if (this.replaced) return answer;
     if (this.held) {
       this.held.push([method, args]);
       return answer;
     }
-    // Read once: every property of an Express response is a slow lookup (see `holds`).
-    if (res.headersSent) return this.apply(method, args, end);
+    // The writes of a stream, and the writeHead() that Node's own end(), write() and
+    // flushHeaders() make (a replayed call among them), go straight through: committing again
+    // there would run the commit twice, or queue Node's inner call behind the outer one.
+    if (this.headersDecided && method !== end) return this.apply(method, args, end);
+    this.headersDecided = true;
     const core = coreOf(this.session);
-    core.beforeResponse();
+    // Read once: every property of an Express response is a slow lookup (see `holds`).
+    const headersSent = this.res.headersSent;
+    if (!headersSent) core.beforeResponse();
     if (!core.needsCommit()) return this.apply(method, args, end);
+    // Changed after the headers went out (while streaming, or after headers sent by means the
+    // hold does not see): the store still gets the change, though no cookie can go with it.
+    if (headersSent) {
+      this.logger.warn(
+        'Session changed after its response headers were sent: saving it without its cookie',
+      );
+    }
     this.held = [[method, args]];
     let pending: Promise<void> | undefined;
     try {
@@ -134,10 +169,34 @@ class ResponseHold {
     return result;
   }
 
+  /**
+   * Runs the held calls in order. Each goes through `call()` again: an `end()` commits what the
+   * session gained while the commit ran, and the calls after it are held anew behind that commit.
+   */
   private replay(end: Call): void {
     const calls = this.held!;
     this.held = undefined;
-    for (const [method, args] of calls) this.apply(method, args, end);
+    try {
+      for (const [method, args] of calls) this.call(method, args, undefined, end);
+    } catch (error) {
+      this.abandon(error, end);
+    }
+  }
+
+  /**
+   * A held call that throws once replayed (a second `writeHead()`, a bad status code) would have
+   * thrown in the handler, whose caller no longer waits: the calls after it are dropped and the
+   * response ends, with a 500 if its headers have not gone out, rather than hang or reject.
+   */
+  private abandon(error: unknown, end: Call): void {
+    const { res } = this;
+    this.logger.warn(`Response failed once the session was committed: ${String(error)}`);
+    if (res.headersSent) {
+      end.call(res);
+    } else {
+      this.sendInstead(500, 'application/json; charset=utf-8', INTERNAL_ERROR, end);
+    }
+    this.replaced = true;
   }
 
   private fail(error: unknown, end: Call): void {
@@ -149,19 +208,28 @@ class ResponseHold {
     }
     logger.warn((error as Error).message);
     this.held = undefined;
+    if (isGraphqlRequest(this.request)) {
+      const type = graphqlFailureContentType(res.getHeader('content-type'));
+      this.sendInstead(200, type, graphqlFailureBody(failure), end);
+    } else {
+      const type = 'application/json; charset=utf-8';
+      this.sendInstead(failure.statusCode, type, JSON.stringify(failure), end);
+    }
     this.replaced = true;
+  }
+
+  /**
+   * Sends `body` in place of the handler's response. Node's `end()` calls `writeHead()`, which
+   * must pass through: the hold is marked replaced only after this.
+   */
+  private sendInstead(status: number, contentType: string, body: string, end: Call): void {
+    const { res } = this;
     res.removeHeader('location');
     res.removeHeader('content-length');
     // Express tagged the handler's body: the tag must not vouch for the error.
     res.removeHeader('etag');
-    if (isGraphqlRequest(this.request)) {
-      res.statusCode = 200;
-      res.setHeader('content-type', graphqlFailureContentType(res.getHeader('content-type')));
-      end.call(res, graphqlFailureBody(failure));
-      return;
-    }
-    res.statusCode = failure.statusCode;
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    end.call(res, JSON.stringify(failure));
+    res.statusCode = status;
+    res.setHeader('content-type', contentType);
+    end.call(res, body);
   }
 }
