@@ -19,7 +19,7 @@ export function assertJsonValue(value: unknown, key: string): void {
  * no nesting depth can exhaust the stack.
  */
 export function cloneJson<V>(value: V): V {
-  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value !== 'object' || value === null) return primitive(value);
   const root = emptyLike(value);
   const pending: [source: object, target: Record<string, unknown> | unknown[]][] = [[value, root]];
   for (let next = pending.pop(); next; next = pending.pop()) {
@@ -48,10 +48,15 @@ export function cloneJson<V>(value: V): V {
 }
 
 function copyOf(value: unknown, pending: [object, Record<string, unknown> | unknown[]][]): unknown {
-  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value !== 'object' || value === null) return primitive(value);
   const copy = emptyLike(value);
   pending.push([value, copy]);
   return copy;
+}
+
+/** `value`, with -0 as 0: JSON writes -0 as 0, so every store hands back the same number. */
+function primitive<V>(value: V): V {
+  return value === 0 ? (0 as V) : value;
 }
 
 function emptyLike(value: object): Record<string, unknown> | unknown[] {
@@ -77,6 +82,15 @@ function check(value: unknown, key: string, path: string, seen: Set<object>, dep
   if (seen.has(value)) fail(key, path, 'it contains a cycle');
   seen.add(value);
   if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) {
+      fail(key, path, `a ${value.constructor?.name ?? 'array'} instance is not a plain JSON array`);
+    }
+    // JSON keeps an array's elements only: a named property would be dropped.
+    if (Object.keys(value).length !== value.length) {
+      const named = Object.keys(value).find((k) => !/^(0|[1-9]\d*)$/.test(k));
+      if (named !== undefined)
+        fail(key, `${path}.${named}`, 'named properties of an array do not survive JSON');
+    }
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) fail(key, `${path}[${i}]`, 'sparse arrays do not survive JSON');
       check(value[i], key, `${path}[${i}]`, seen, depth + 1);

@@ -48,6 +48,18 @@ export interface Segment<T extends object = Record<string, unknown>> {
 // The one key that an assignment treats as a prototype, not as data.
 const UNSAFE_KEY = '__proto__';
 
+/**
+ * Throws unless `key` is a string. A number or an array (a repeated query parameter) would be
+ * written into the stored JSON as a key no reader can parse, and the whole session lost with it.
+ */
+function assertKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') {
+    throw new TypeError(
+      `Session key must be a string, got ${Array.isArray(key) ? 'an array' : typeof key}`,
+    );
+  }
+}
+
 /** @internal What a segment needs from the session manager that owns it. */
 export interface SegmentHost {
   /** The session for a read: resumed if there is one, never created. */
@@ -75,16 +87,18 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   ) {}
 
   get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined> {
-    return promised(() =>
-      then(this.state(), (state) => {
+    return promised(() => {
+      assertKey(key);
+      return then(this.state(), (state) => {
         const value = state?.values.get(key);
         return value === undefined ? alt : (cloneJson(value) as T[K]);
-      }),
-    );
+      });
+    });
   }
 
   set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
     return promised(() => {
+      assertKey(key);
       assertJsonValue(value, key);
       return then(this.host.sessionForWrite(), () => {
         this.host.changeWithinLimit({
@@ -98,6 +112,7 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   }
 
   async remove(key: keyof T & string): Promise<void> {
+    assertKey(key);
     if ((await this.state())?.values.has(key)) {
       this.host.change({ kind: 'remove', segment: this.name, key });
     }
@@ -118,6 +133,7 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   }
 
   async setFlash(key: string, value: unknown): Promise<void> {
+    assertKey(key);
     assertJsonValue(value, key);
     await this.host.sessionForWrite();
     this.host.changeWithinLimit({
@@ -129,32 +145,34 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   }
 
   async setFlashNow(key: string, value: unknown): Promise<void> {
+    assertKey(key);
     assertJsonValue(value, key);
     (this.flashNow ??= new Map()).set(key, cloneJson(value));
   }
 
   async getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined> {
-    if (this.flashNow?.has(key)) {
-      const value = this.flashNow.get(key) as V;
-      if (this.host.consumesFlash) this.flashNow.delete(key);
-      return value;
-    }
+    assertKey(key);
     const flash = (await this.state())?.flash;
-    if (!flash?.has(key)) return alt;
+    const now = this.flashNow?.has(key);
+    if (!now && !flash?.has(key)) return alt;
     // A copy: the stored record is shared with other requests and must not change under them.
-    const value = cloneJson(flash.get(key)) as V;
-    if (this.host.consumesFlash) {
+    const value = cloneJson(now ? this.flashNow!.get(key) : flash!.get(key)) as V;
+    if (now && this.host.consumesFlash) this.flashNow!.delete(key);
+    // A stored flash under the same key is read (and so consumed) too, though the value set with
+    // setFlashNow() shadows it: left stored, that older message would show on the next page.
+    if (flash?.has(key) && this.host.consumesFlash) {
       this.host.change({
         kind: 'consumeFlash',
         segment: this.name,
         key,
-        json: JSON.stringify(value),
+        json: JSON.stringify(now ? flash.get(key) : value),
       });
     }
     return value;
   }
 
   async hasFlash(key: string): Promise<boolean> {
+    assertKey(key);
     return this.flashNow?.has(key) || ((await this.state())?.flash.has(key) ?? false);
   }
 

@@ -148,8 +148,9 @@ export class SessionManager {
 
   /**
    * Changes the cookie attributes for this request's response (for example a long `maxAge` for
-   * "remember me"); the cookie is sent again with them. Checked at the call: an invalid attribute
-   * throws a `SessionOptionsError` naming it.
+   * "remember me"); the cookie is sent again with them once the request has read, written or
+   * started its session. Checked at the call: an invalid attribute throws a `SessionOptionsError`
+   * naming it.
    */
   setCookieParams(params: Partial<CookieParams>): void {
     this.#core.cookie.setParams(params);

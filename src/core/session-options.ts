@@ -118,7 +118,7 @@ const MINUTE = 60_000;
 
 /** Validates `options` and fills in defaults; throws a {@link SessionOptionsError} naming the option. */
 export function resolveSessionConfig(options: SessionModuleOptions = {}): SessionConfig {
-  if (typeof options !== 'object' || options === null) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new SessionOptionsError('options', 'must be an object');
   }
   rejectUnknown(options, KNOWN_OPTIONS, '');

@@ -46,6 +46,8 @@ export interface LiveSession {
   handle: string;
   createdAt: number;
   lastSeen: number;
+  /** Epoch ms its index entry was last written: when it was bound, for a recent binding. */
+  boundAt: number;
   userAgent?: string;
 }
 
@@ -56,14 +58,24 @@ const MAX_USER_AGENT_LENGTH = 512;
 const SESSIONS = 'sessions';
 const META = 'index';
 const HANDLE = /^[A-Za-z0-9_-]{22}$/;
+// With the u flag a surrogate pair is one code point: only a lone surrogate matches.
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
-/** Throws a `TypeError` unless `userId` is a non-empty string of at most 256 characters. */
+/**
+ * Throws a `TypeError` unless `userId` is a non-empty, well-formed string of at most 256
+ * characters.
+ */
 export function assertUserId(userId: unknown): asserts userId is string {
   if (typeof userId !== 'string' || userId.length === 0) {
     throw new TypeError('A user id must be a non-empty string');
   }
   if (userId.length > MAX_USER_ID_LENGTH) {
     throw new TypeError(`A user id must be at most ${MAX_USER_ID_LENGTH} characters long`);
+  }
+  // A lone surrogate becomes U+FFFD in UTF-8, where the index key is drawn from: two such ids
+  // would share one user's index.
+  if (LONE_SURROGATE.test(userId)) {
+    throw new TypeError('A user id must be well-formed Unicode (no lone surrogates)');
   }
 }
 
@@ -258,6 +270,7 @@ export async function listSessions(
           handle,
           createdAt: state.createdAt,
           lastSeen: state.lastSeen,
+          boundAt: entry.at,
         };
         if (entry.userAgent !== undefined) session.userAgent = entry.userAgent;
         live.push(session);
@@ -394,7 +407,7 @@ function entryOf(value: unknown): IndexEntry | undefined {
 
 /**
  * After a new binding: prunes `userId`'s index of dead sessions and, past `maxSessionsPerUser`,
- * signs out the least recently seen sessions other than `keep`.
+ * signs out the least recently seen of the sessions bound before `keep`.
  */
 export async function enforceSessionLimit(
   runtime: SessionRuntime,
@@ -405,9 +418,19 @@ export async function enforceSessionLimit(
   const live = await listSessions(runtime, userId, deadline);
   const max = runtime.config.maxSessionsPerUser;
   if (max === undefined || live.length <= max) return;
-  const victims = live
-    .filter((session) => session.handle !== keep)
-    .slice(max - 1)
+  // Logins of one user that race must agree on who stays, or each signs out the others and the
+  // user is left with none: a login spares the sessions bound after its own (by binding time,
+  // then handle), whose own logins sign out this one if the limit says so.
+  const own = live.find((session) => session.handle === keep);
+  const boundLater = (session: LiveSession) =>
+    own !== undefined &&
+    (session.boundAt > own.boundAt ||
+      (session.boundAt === own.boundAt && session.handle > own.handle));
+  const others = live.filter((session) => session.handle !== keep);
+  const later = others.filter(boundLater).length;
+  const victims = others
+    .filter((session) => !boundLater(session))
+    .slice(Math.max(0, max - 1 - later))
     .map((session) => session.handle);
   await revokeSessions(runtime, userId, (e) => victims.filter((h) => e.has(h)), deadline);
 }

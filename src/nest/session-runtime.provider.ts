@@ -12,9 +12,17 @@ export const sessionRuntimeProvider: Provider = {
   provide: SessionRuntime,
   inject: [SESSION_MODULE_OPTIONS],
   useFactory: (options: SessionModuleOptions | undefined) => {
-    const config = resolveSessionConfig(options ?? {});
+    // forRoot() always passes an object: nothing here is a forRootAsync() factory that forgot to
+    // return its options, which must not start the app on the defaults (and another store).
+    if (options === undefined || options === null) {
+      throw new SessionOptionsError(
+        'options',
+        'must be an object: the forRootAsync() factory returned nothing',
+      );
+    }
+    const config = resolveSessionConfig(options);
     const logger = new Logger('SessionModule');
-    if (options?.store === undefined) {
+    if (options.store === undefined) {
       const store = new MemorySessionStore({
         maxSessions: config.memoryStoreMaxSessions,
         maxBytes: config.memoryStoreMaxBytes,

@@ -71,6 +71,8 @@ describe('assertJsonValue', () => {
     ['an undefined property', { a: undefined }],
     ['a nested function', { deep: [{ fn: () => 1 }] }],
     ['a symbol key', { [Symbol('s')]: 1 }],
+    ['an Array subclass instance', new (class Items extends Array {})()],
+    ['an array with a named property', Object.assign([1, 2], { total: 3 })],
   ])('rejects %s with a TypeError naming the key', (_, value) => {
     expect(() => assertJsonValue(value, 'cart')).toThrow(TypeError);
     expect(() => assertJsonValue(value, 'cart')).toThrow(/"cart"/);
@@ -126,6 +128,11 @@ describe('cloneJson', () => {
     expect(cloneJson(3)).toBe(3);
     expect(cloneJson(null)).toBeNull();
     expect(cloneJson(false)).toBe(false);
+  });
+
+  it('turns -0 into 0, as JSON does, so every store hands back the same number', () => {
+    expect(Object.is(cloneJson(-0), 0)).toBe(true);
+    expect(Object.is(cloneJson({ at: [-0] }).at[0], 0)).toBe(true);
   });
 
   it('keeps a __proto__ key as an own key without touching prototypes', () => {

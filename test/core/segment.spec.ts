@@ -135,6 +135,46 @@ describe('Segment', () => {
     expect(host.record).toBeUndefined();
   });
 
+  it('a setFlashNow value is handed out as a copy, also where reads do not consume it', async () => {
+    const host = new FakeHost(false, false);
+    const segment = segmentOn(host);
+    await segment.setFlashNow('notice', { text: 'saved' });
+    const first = await segment.getFlash<{ text: string }>('notice');
+    first!.text = 'changed';
+    expect(await segment.getFlash('notice')).toEqual({ text: 'saved' });
+  });
+
+  it('a setFlashNow value read over a stored flash of its key consumes the stored one too', async () => {
+    const host = new FakeHost(true);
+    const segment = segmentOn(host);
+    await segment.setFlash('notice', 'older');
+    await segment.setFlashNow('notice', 'newer');
+    expect(await segment.getAllFlash()).toEqual({ notice: 'newer' });
+    expect(await segment.hasFlash('notice')).toBe(false);
+  });
+
+  it.each([
+    ['a number', 42],
+    ['an array (a repeated query parameter)', ['a', 'b']],
+    ['undefined', undefined],
+  ])('refuses %s as a key with a TypeError, in every method, changing nothing', async (_, key) => {
+    const host = new FakeHost(true);
+    const segment = segmentOn(host);
+    const k = key as unknown as string;
+    for (const call of [
+      () => segment.get(k),
+      () => segment.set(k, 'x'),
+      () => segment.remove(k),
+      () => segment.setFlash(k, 'x'),
+      () => segment.setFlashNow(k, 'x'),
+      () => segment.getFlash(k),
+      () => segment.hasFlash(k),
+    ]) {
+      await expect(call()).rejects.toThrow(/Session key must be a string/);
+    }
+    expect(host.changes).toEqual([]);
+  });
+
   it('getAll and getAllFlash leave out a __proto__ key, which Object.assign would turn into a prototype', async () => {
     const host = new FakeHost(true);
     const segment = segmentOn(host);

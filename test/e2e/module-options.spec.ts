@@ -176,6 +176,23 @@ describe.each(ADAPTERS)('module options (%s)', (adapter) => {
         ]),
       ).rejects.toThrow(/"idleTimeout"/);
     });
+
+    it.each([
+      ['nothing (a forgotten return)', undefined],
+      ['null', null],
+      ['an array', []],
+    ])(
+      'fails when the forRootAsync factory returns %s, instead of starting on the defaults',
+      async (_, returned) => {
+        await expect(
+          startupFailure(adapter, [
+            SessionModule.forRootAsync({
+              useFactory: () => returned as unknown as SessionModuleOptions,
+            }),
+          ]),
+        ).rejects.toThrow(/"options" must be an object/);
+      },
+    );
   });
 
   it('works with forRoot() and no options (default in-memory store)', async () => {
