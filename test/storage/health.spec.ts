@@ -1,10 +1,11 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Segment } from '../../src/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionHealthIndicator } from '../../src/index.js';
 import { redisCache } from '../support/stores/redis-cache.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
 import { pollUntil, timed } from '../support/timing/storage-polling.js';
-import { ADAPTERS, createTestApp, type TestApp } from '../support/apps/test-app.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
 
 const STORE_TIMEOUT = 500;
 /** Not a speed bound: only proves the probe ends instead of hanging on the store. */
@@ -89,5 +90,35 @@ run.each(ADAPTERS)('session store health on Redis (%s)', (adapter) => {
     await expectDown();
     await redis.restart();
     await expectUpAgain();
+  });
+});
+
+@Controller('counter')
+class CounterController {
+  @Get()
+  async bump(@Segment('Health\\Counter') counter: Segment<{ n: number }>) {
+    const n = ((await counter.get('n')) ?? 0) + 1;
+    await counter.set('n', n);
+    return { n };
+  }
+}
+
+describe.each(ADAPTERS)('session store health on the built-in memory store (%s)', (adapter) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(adapter, { memoryStoreMaxSessions: 3 }, [CounterController]);
+  });
+  afterAll(() => t.close());
+
+  it("reports up, and takes no user session's place in a full store", async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 3; i++) sids.push(sidOf(await t.http().get('/counter').expect(200))!);
+    for (let i = 0; i < 3; i++) {
+      expect(await t.app.get(SessionHealthIndicator).check()).toMatchObject({ status: 'up' });
+    }
+    for (const sid of sids) {
+      const res = await t.http().get('/counter').set('Cookie', `sid=${sid}`).expect(200);
+      expect(res.body).toEqual({ n: 2 });
+    }
   });
 });
