@@ -1,16 +1,25 @@
 import { SessionTooLargeError } from './errors.js';
 import { applyChange, type SessionChange } from './session-change.js';
-import { serializeRecord, type SessionRecord } from './session-record.js';
+import { serializeRecord, type SessionRecord, type UserBinding } from './session-record.js';
 
 /** A change that adds a value, and so can break the size limit. */
 export type GrowingChange = SessionChange & { segment: string; key: string; value: unknown };
 
+/** The segment name a `SessionTooLargeError` carries when binding a user was refused. */
+export const USER_BINDING_SEGMENT = '(user binding)';
+
 /**
  * This request's changes since its last commit, replayed by the commit onto whatever is stored
  * by then, and the request's bound on the session's serialized size for `maxSize`.
+ *
+ * A write is refused only when it would make the session larger than `maxSize` and larger than
+ * it is: a replacement by a value no bigger, or a removal, always goes through, even on a
+ * session already over the limit (a CSRF secret is never refused, so it can push one there).
  */
 export class ChangeLog {
   private entries: SessionChange[] = [];
+  /** Logged writes that do not grow the session, which a merge over `maxSize` must not refuse. */
+  private readonly notGrowing = new WeakSet<SessionChange>();
   /** Segments whose flash values read in this request stay stored (`keepFlash()`). */
   private keptFlash: Set<string> | undefined;
   /** At least the serialized size of the session as this request sees it, in bytes. */
@@ -37,21 +46,28 @@ export class ChangeLog {
   /**
    * Like {@link record}, refused with `SessionTooLargeError` (and `record` left as it was) when
    * the session would outgrow `maxSize`. An upper bound of the size spares serializing the whole
-   * session on every write; only a write that may break the limit pays for the exact measure.
+   * session on every write; only a growing write that may break the limit pays for the exact
+   * measure.
    */
   recordWithinLimit(record: SessionRecord, change: GrowingChange): void {
-    const growth =
-      jsonBytes(change.segment) + jsonBytes(change.key) + jsonBytes(change.value) + ENTRY_OVERHEAD;
-    if (this.sizeBound + growth <= this.maxSize) {
-      this.record(record, change);
-      this.sizeBound += growth;
-      return;
-    }
     const part = record.segments.get(change.segment)?.[change.kind === 'set' ? 'values' : 'flash'];
     const had = part?.has(change.key) ?? false;
     const previous = part?.get(change.key);
+    // A replacement changes the session by exactly the difference of the two values' JSON.
+    const growth = had
+      ? jsonBytes(change.value) - jsonBytes(previous)
+      : jsonBytes(change.segment) +
+        jsonBytes(change.key) +
+        jsonBytes(change.value) +
+        ENTRY_OVERHEAD;
+    if (growth <= 0) this.notGrowing.add(change);
+    if (growth <= 0 || this.sizeBound + growth <= this.maxSize) {
+      this.record(record, change);
+      this.sizeBound += Math.max(growth, 0);
+      return;
+    }
     applyChange(record, change);
-    const size = Buffer.byteLength(serializeRecord(record));
+    const size = measure(record);
     if (size > this.maxSize) {
       const target = record.segments.get(change.segment)![
         change.kind === 'set' ? 'values' : 'flash'
@@ -62,6 +78,47 @@ export class ChangeLog {
     }
     this.sizeBound = size;
     this.entries.push(change);
+  }
+
+  /**
+   * Like {@link recordWithinLimit}, for binding the session to `change.user`: refused with a
+   * `SessionTooLargeError` for the segment {@link USER_BINDING_SEGMENT} when the binding would
+   * grow the session past `maxSize`. Counted with the room its index expiry takes once the
+   * commit writes it.
+   */
+  recordBinding(
+    record: SessionRecord,
+    change: SessionChange & { kind: 'bindUser'; user: UserBinding },
+  ): void {
+    const previous = record.user;
+    const growth = bindingBytes(change.user) - (previous ? bindingBytes(previous) : 0);
+    if (growth <= 0) this.notGrowing.add(change);
+    if (growth <= 0 || this.sizeBound + growth <= this.maxSize) {
+      this.record(record, change);
+      this.sizeBound += Math.max(growth, 0);
+      return;
+    }
+    applyChange(record, change);
+    const size = measure(record);
+    if (size > this.maxSize) {
+      if (previous) record.user = previous;
+      else delete record.user;
+      throw new SessionTooLargeError(USER_BINDING_SEGMENT, size, this.maxSize);
+    }
+    this.sizeBound = size;
+    this.entries.push(change);
+  }
+
+  /**
+   * Like {@link record}, for a new CSRF secret: never refused, since forms depend on getting a
+   * token, but counted in the size bound, so the writes after it see the session's true size.
+   */
+  recordCsrf(record: SessionRecord, change: SessionChange & { kind: 'csrf' }): void {
+    const growth =
+      jsonBytes(change.secret) -
+      (record.csrf === undefined ? -CSRF_OVERHEAD : jsonBytes(record.csrf));
+    this.record(record, change);
+    this.sizeBound += Math.max(growth, 0);
   }
 
   /** Forgets this request's consumptions of `segment`'s flash values, now and later. */
@@ -93,21 +150,52 @@ export class ChangeLog {
 
   /**
    * The exact size of `merged`, this request's `changes` replayed onto another request's state:
-   * writes that each fit can add up past `maxSize` once merged, and then this request's growing
-   * change is refused.
+   * writes that each fit can add up past `maxSize` once merged, and then this request's last
+   * growing change is refused. Whether a change grows is judged against this request's view.
    */
   assertMergedWithinLimit(merged: SessionRecord, changes: SessionChange[]): number {
-    const size = Buffer.byteLength(serializeRecord(merged));
+    const size = measure(merged);
     if (size <= this.maxSize) return size;
-    const growing = changes.findLast((c) => c.kind === 'set' || c.kind === 'setFlash');
-    if (!growing || !('segment' in growing)) return size;
-    throw new SessionTooLargeError(growing.segment, size, this.maxSize);
+    const growing = changes.findLast(
+      (c) =>
+        (c.kind === 'set' || c.kind === 'setFlash' || (c.kind === 'bindUser' && c.user)) &&
+        !this.notGrowing.has(c),
+    );
+    if (!growing) return size;
+    const segment = 'segment' in growing ? growing.segment : USER_BINDING_SEGMENT;
+    throw new SessionTooLargeError(segment, size, this.maxSize);
   }
 }
 
 // What one more key adds to a serialized session besides its JSON-encoded segment name, key and
 // value: the segment's `{"values":{},"flash":{}}` frame if it is new, separators and quotes.
 const ENTRY_OVERHEAD = 32;
+
+// What a CSRF secret adds besides its JSON: the `,"csrf":` member.
+const CSRF_OVERHEAD = 8;
+
+// The digits of a binding's index expiry, a time in epoch ms (13 digits until the year 2286): a
+// new binding holds 0 until its commit writes the index.
+const INDEX_UNTIL_DIGITS = 13;
+
+/** What binding `user` adds to a serialized session, its index expiry counted at full width. */
+function bindingBytes(user: UserBinding): number {
+  const { id, handle } = user;
+  // The `,"user":` member, then the binding.
+  return (
+    8 + Buffer.byteLength(JSON.stringify({ id, handle, indexUntil: 10 ** INDEX_UNTIL_DIGITS - 1 }))
+  );
+}
+
+/**
+ * The serialized size of `record`, with the room a binding's index expiry still takes once its
+ * commit writes it: the bound must not fall below what the commit stores.
+ */
+function measure(record: SessionRecord): number {
+  const size = Buffer.byteLength(serializeRecord(record));
+  if (record.user === undefined) return size;
+  return size + Math.max(0, INDEX_UNTIL_DIGITS - String(record.user.indexUntil).length);
+}
 
 /**
  * The bytes of `value`'s JSON. Segment names, keys and most values are numbers or strings of

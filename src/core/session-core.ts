@@ -32,9 +32,6 @@ import {
   type IndexEntry,
 } from './user-index.js';
 
-// What a binding adds to a serialized session besides its JSON: the `"user":` key and separators.
-const BINDING_OVERHEAD = 16;
-
 /**
  * The state of one request's session behind the public `SessionManager`: lazy loading, the
  * request's copy of the record (copy on write: the stored record is shared and never changed),
@@ -179,14 +176,17 @@ export class SessionCore implements SegmentHost {
   /**
    * Binds the session (started if there is none) to `userId`. Its entry in the user's index is
    * written by the commit, just before the session: see {@link indexBeforeCommit}.
+   *
+   * @throws SessionTooLargeError when the binding would grow the session past `maxSize`, like a
+   *   growing `set` (the 413 a login gets, rather than a session stored over the limit); the
+   *   session is left unbound.
    */
   async bindUser(userId: string): Promise<void> {
     assertUserId(userId);
     const record = await this.sessionForWrite();
     if (record.user?.id === userId) return;
     const user: UserBinding = { id: userId, handle: newHandle(this.runtime), indexUntil: 0 };
-    this.log.sizeBound += Buffer.byteLength(JSON.stringify(user)) + BINDING_OVERHEAD;
-    this.change({ kind: 'bindUser', user });
+    this.log.recordBinding(this.writable(), { kind: 'bindUser', user });
   }
 
   /** The user the session is bound to; loads the session, never starts one. */
@@ -214,9 +214,14 @@ export class SessionCore implements SegmentHost {
     return this.state === 'active' ? decodeCsrfSecret(this.view().csrf) : undefined;
   }
 
+  /**
+   * Gives the session a new CSRF secret. Never refused for `maxSize`: forms depend on a token, so
+   * a nearly full session may go over the limit by the secret's size.
+   */
   regenerateCsrfSecret(): void {
+    if (this.state !== 'active') return;
     const secret = newCsrfSecret(this.runtime.config.randval).toString('base64url');
-    this.change({ kind: 'csrf', secret });
+    this.log.recordCsrf(this.writable(), { kind: 'csrf', secret });
   }
 
   /** Notes new cookie attributes; the cookie goes out again with them once there is a session. */

@@ -100,8 +100,11 @@ export class SessionManager {
    * session when there is none. The binding survives `regenerateId()` and `clear()`; `destroy()`
    * ends it. Binding to another user moves the session to that user's list.
    *
-   * @param userId - A non-empty string of at most 256 characters; anything else throws a
-   *   `TypeError`. Stored as given in the session, and hashed in the key of the user's list.
+   * @param userId - A non-empty, well-formed string of at most 256 characters; anything else
+   *   throws a `TypeError`. Stored as given in the session, and hashed in the key of the user's
+   *   list.
+   * @throws `SessionTooLargeError` (segment `(user binding)`) when the binding would grow the
+   *   session past `maxSize`; the session is left unbound.
    */
   bindUser(userId: string): Promise<void> {
     return this.#core.bindUser(userId);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ChangeLog } from '../../src/core/change-log.js';
+import { ChangeLog, USER_BINDING_SEGMENT } from '../../src/core/change-log.js';
 import { SessionTooLargeError } from '../../src/core/errors.js';
 import {
   newRecord,
@@ -293,6 +293,127 @@ describe('ChangeLog.recordWithinLimit', () => {
         value: 'x'.repeat(101),
       }),
     ).toThrow(SessionTooLargeError);
+  });
+});
+
+describe('ChangeLog: a session already over maxSize', () => {
+  // Another request's CSRF secret, or a lower maxSize since it was stored, can leave it there.
+  const over = () => {
+    const record = recordWith({ a: 'x'.repeat(100), b: 'y'.repeat(100) });
+    const log = logFor(record, Buffer.byteLength(serializeRecord(record)) - 50);
+    return { record, log };
+  };
+
+  it('lets a replacement by a value no bigger through, and counts it in the bound', () => {
+    const { record, log } = over();
+    log.recordWithinLimit(record, {
+      kind: 'set',
+      segment: SEGMENT,
+      key: 'a',
+      value: 'z'.repeat(100),
+    });
+    log.recordWithinLimit(record, { kind: 'set', segment: SEGMENT, key: 'b', value: 'short' });
+    expect(Object.fromEntries(record.segments.get(SEGMENT)!.values)).toEqual({
+      a: 'z'.repeat(100),
+      b: 'short',
+    });
+    expect(log.length).toBe(2);
+    expect(log.sizeBound).toBeGreaterThanOrEqual(Buffer.byteLength(serializeRecord(record)));
+  });
+
+  it('refuses a new key or a bigger value, leaving the record as it was', () => {
+    const { record, log } = over();
+    const before = serializeRecord(record);
+    expect(() =>
+      log.recordWithinLimit(record, { kind: 'set', segment: SEGMENT, key: 'c', value: 1 }),
+    ).toThrow(SessionTooLargeError);
+    expect(() =>
+      log.recordWithinLimit(record, {
+        kind: 'setFlash',
+        segment: SEGMENT,
+        key: 'n',
+        value: 'f',
+      }),
+    ).toThrow(SessionTooLargeError);
+    expect(() =>
+      log.recordWithinLimit(record, {
+        kind: 'set',
+        segment: SEGMENT,
+        key: 'a',
+        value: 'x'.repeat(101),
+      }),
+    ).toThrow(SessionTooLargeError);
+    expect(serializeRecord(record)).toBe(before);
+    expect(log.length).toBe(0);
+  });
+
+  it('lets through a merge over maxSize whose only write did not grow the session', () => {
+    const { record, log } = over();
+    log.recordWithinLimit(record, {
+      kind: 'set',
+      segment: SEGMENT,
+      key: 'a',
+      value: 'z'.repeat(100),
+    });
+    const changes = log.take();
+    const merged = recordWith({ a: 'z'.repeat(100), b: 'y'.repeat(100), theirs: 1 });
+    expect(log.assertMergedWithinLimit(merged, changes)).toBe(
+      Buffer.byteLength(serializeRecord(merged)),
+    );
+  });
+});
+
+describe('ChangeLog.recordCsrf', () => {
+  const secret = 's'.repeat(43);
+
+  it('never refuses a CSRF secret, and counts it in the bound', () => {
+    const record = recordWith({ a: 'x'.repeat(100) });
+    const log = logFor(record, Buffer.byteLength(serializeRecord(record)));
+    log.recordCsrf(record, { kind: 'csrf', secret });
+    expect(record.csrf).toBe(secret);
+    expect(log.take()).toEqual([{ kind: 'csrf', secret }]);
+    expect(log.sizeBound).toBeGreaterThanOrEqual(Buffer.byteLength(serializeRecord(record)));
+    // The session is now over maxSize: what grows it further is refused.
+    expect(() =>
+      log.recordWithinLimit(record, { kind: 'set', segment: SEGMENT, key: 'b', value: 1 }),
+    ).toThrow(SessionTooLargeError);
+  });
+});
+
+describe('ChangeLog.recordBinding', () => {
+  const binding = (id: string) => ({ id, handle: 'h'.repeat(22), indexUntil: 0 });
+
+  it('counts a binding with the room its index expiry takes once written', () => {
+    const record = recordWith({});
+    const log = logFor(record, 65_536);
+    const user = binding('alice');
+    log.recordBinding(record, { kind: 'bindUser', user });
+    expect(record.user).toBe(user);
+    record.user = { ...user, indexUntil: Date.now() + 86_400_000 };
+    expect(log.sizeBound).toBeGreaterThanOrEqual(Buffer.byteLength(serializeRecord(record)));
+  });
+
+  it('refuses a binding that would grow the session past maxSize, leaving it unbound', () => {
+    const record = recordWith({ a: 'x'.repeat(100) });
+    const log = logFor(record, Buffer.byteLength(serializeRecord(record)) + 40);
+    let error: unknown;
+    try {
+      log.recordBinding(record, { kind: 'bindUser', user: binding('u'.repeat(256)) });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SessionTooLargeError);
+    expect((error as SessionTooLargeError).segment).toBe(USER_BINDING_SEGMENT);
+    expect(record.user).toBeUndefined();
+    expect(log.length).toBe(0);
+  });
+
+  it('lets a rebinding to an id no longer through on a full session', () => {
+    const record = recordWith({ a: 'x'.repeat(100) });
+    record.user = binding('alice');
+    const log = logFor(record, Buffer.byteLength(serializeRecord(record)));
+    log.recordBinding(record, { kind: 'bindUser', user: binding('bob') });
+    expect(record.user.id).toBe('bob');
   });
 });
 

@@ -1,7 +1,7 @@
 import { SessionStoreUnavailableError, SessionTooLargeError } from '../../src/core/errors.js';
 import { coreOf, SessionManager } from '../../src/core/session-manager.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
-import type { SessionRecord } from '../../src/core/session-record.js';
+import { serializeRecord, type SessionRecord } from '../../src/core/session-record.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import type {
   CommitOutcome,
@@ -387,6 +387,77 @@ describe('SessionCore: a write refused for maxSize', () => {
     expect(await segment.get('big')).toBeUndefined();
     core.commitForResponse();
     expect(await model.request(id).segment.getAll()).toEqual({ a: 1, b: 2 });
+  });
+});
+
+describe('SessionCore: maxSize with the CSRF secret and the user binding', () => {
+  const maxSize = 300;
+
+  /** A stored session filled with 8-character values until the next one would not fit. */
+  async function fullSession(model: Model): Promise<string> {
+    const { segment, core, exchange } = model.request();
+    for (let n = 0; ; n++) {
+      try {
+        await segment.set(`k${n}`, 'xxxxxxxx');
+      } catch {
+        break;
+      }
+    }
+    core.commitForResponse();
+    model.store.reset();
+    return idOf(exchange)!;
+  }
+
+  const storedBytes = (model: Model, id: string) => {
+    const found = model.store.inner.load(storeKeyOf(id));
+    return typeof found === 'object' ? Buffer.byteLength(serializeRecord(found.record)) : 0;
+  };
+
+  it('always hands out a CSRF token, and the session it takes over maxSize still takes same-size replacements and removals', async () => {
+    const model = modelOnCountingStore({ maxSize });
+    const id = await fullSession(model);
+    const page = model.request(id);
+    await page.manager.getCsrfToken();
+    page.core.commitForResponse();
+    expect(storedBytes(model, id)).toBeGreaterThan(maxSize);
+
+    const next = model.request(id);
+    await next.segment.set('k0', 'yyyyyyyy');
+    await next.segment.remove('k1');
+    await expect(next.segment.set('k1', 'xxxxxxxx')).rejects.toThrow(SessionTooLargeError);
+    await expect(next.segment.set('k2', 'x'.repeat(9))).rejects.toThrow(SessionTooLargeError);
+    next.core.commitForResponse();
+    const values = await model.request(id).segment.getAll();
+    expect(values).toMatchObject({ k0: 'yyyyyyyy', k2: 'xxxxxxxx' });
+    expect(values).not.toHaveProperty('k1');
+  });
+
+  it('refuses bindUser on a full session with SessionTooLargeError and stores no binding', async () => {
+    const model = modelOnCountingStore({ maxSize });
+    const id = await fullSession(model);
+    const login = model.request(id);
+    await expect(login.manager.bindUser('u'.repeat(256))).rejects.toThrow(SessionTooLargeError);
+    expect(await login.manager.getUserId()).toBeUndefined();
+    login.core.commitForResponse();
+    expect(await model.request(id).manager.getUserId()).toBeUndefined();
+    expect(storedBytes(model, id)).toBeLessThanOrEqual(maxSize);
+  });
+
+  it('counts a binding, so the sets after it keep the stored session within maxSize', async () => {
+    const model = modelOnCountingStore({ maxSize });
+    const { manager, segment, core, exchange } = model.request();
+    await manager.bindUser('alice');
+    for (let n = 0; ; n++) {
+      try {
+        await segment.set(`k${n}`, 'xxxxxxxx');
+      } catch {
+        break;
+      }
+    }
+    await core.commit();
+    const id = idOf(exchange)!;
+    expect(await model.request(id).manager.getUserId()).toBe('alice');
+    expect(storedBytes(model, id)).toBeLessThanOrEqual(maxSize);
   });
 });
 

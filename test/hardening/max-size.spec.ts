@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
+import { CsrfTestController } from '../support/controllers/csrf-controllers.js';
 import { barrier, HardeningController } from '../support/controllers/hardening-controller.js';
+import { RegistryController } from '../support/controllers/registry-controller.js';
 import { storeKeyOf } from '../support/stores/core-store.js';
 import { memoryStore } from '../support/stores/hardening-stores.js';
 import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
@@ -121,5 +123,63 @@ describe.each(ADAPTERS)('maxSize (%s)', (adapter) => {
     const kept = Object.keys(await segmentOf(sid));
     expect(responses.filter((r) => r.status === 200)).toHaveLength(kept.length - 1);
     for (const res of responses.filter((r) => r.status !== 200)) expectTooLarge(res);
+  });
+});
+
+describe.each(ADAPTERS)('maxSize with the CSRF secret and the user binding (%s)', (adapter) => {
+  const maxSize = 300;
+  const store = memoryStore();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(adapter, { store: store.cache, maxSize }, [
+      HardeningController,
+      CsrfTestController,
+      RegistryController,
+    ]);
+  });
+  afterAll(() => t.close());
+  beforeEach(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  const get = (path: string, query: Record<string, string>, sid: string) =>
+    t.http().get(path).query(query).set('Cookie', `sid=${sid}`);
+  const put = (key: string, value: string, sid: string) =>
+    get('/put', { seg: SEGMENT, key, value: JSON.stringify(value) }, sid);
+  const storedBytes = async (sid: string) =>
+    Buffer.byteLength(((await store.readRaw(storeKeyOf(sid))) as string | undefined) ?? '');
+
+  /** A session filled with 8-character values until the next one is refused. */
+  async function fullSession(): Promise<string> {
+    const first = await t
+      .http()
+      .get('/put')
+      .query({ seg: SEGMENT, key: 'k0', value: JSON.stringify('xxxxxxxx') })
+      .expect(200);
+    const sid = sidOf(first)!;
+    for (let n = 1; (await put(`k${n}`, 'xxxxxxxx', sid)).status === 200; n++);
+    return sid;
+  }
+
+  it('hands out a CSRF token on a full session, then takes a same-size replacement and a removal but refuses growth', async () => {
+    const sid = await fullSession();
+    const token = await get('/csrf/token', {}, sid).expect(200);
+    expect(typeof token.body.token).toBe('string');
+    await put('k0', 'yyyyyyyy', sid).expect(200);
+    await get('/remove', { seg: SEGMENT, key: 'k1' }, sid).expect(200);
+    const grow = await put('k1', 'xxxxxxxx', sid);
+    expect(grow.status).toBe(413);
+    expect(grow.body.reason).toBe('session_too_large');
+    const pairs = (await get('/all', { segs: SEGMENT }, sid).expect(200)).body.pairs[0][1];
+    expect(pairs.k0).toBe('yyyyyyyy');
+    expect(pairs).not.toHaveProperty('k1');
+  });
+
+  it('refuses bindUser on a full session with a 413 and stores no binding', async () => {
+    const sid = await fullSession();
+    const res = await get('/users/bind', { user: 'u'.repeat(256) }, sid);
+    expect(res.status).toBe(413);
+    expect(res.body.reason).toBe('session_too_large');
+    expect((await get('/users/whoami', {}, sid).expect(200)).body).toEqual({ user: null });
+    expect(await storedBytes(sid)).toBeLessThanOrEqual(maxSize);
   });
 });
