@@ -198,6 +198,11 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     this.host.keepFlash(this.name);
   }
 
+  /** @internal Drops the values of `setFlashNow()`: the session was emptied or destroyed. */
+  forgetFlashNow(): void {
+    this.flashNow = undefined;
+  }
+
   /** This segment's state; no promise when the session is loaded (or the store is synchronous). */
   private state(): MaybePromise<SegmentState | undefined> {
     return then(this.host.sessionForRead(), (record) => record?.segments.get(this.name));

@@ -73,17 +73,30 @@ export class SessionManager {
     return this.#core.commit();
   }
 
-  /** Empties every segment; the session stays active with the same id and CSRF secret. */
+  /**
+   * Empties every segment (the flash values of `setFlashNow()` too); the session stays active with
+   * the same id and CSRF secret.
+   */
   clear(): Promise<void> {
+    this.#forgetFlashNow();
     return this.#core.clear();
   }
 
   /**
-   * Deletes the stored session and expires the cookie. A later write starts a new session. A
-   * request without a session cookie has nothing to destroy: no store call, no Set-Cookie.
+   * Deletes the stored session and expires the cookie, and forgets the values of
+   * `setFlashNow()`. A later write starts a new session. A request without a session cookie has
+   * nothing to destroy: no store call, no Set-Cookie (unless a `commit()` earlier in the request
+   * stored a new session: the cookie it sent is expired).
    */
   destroy(): Promise<void> {
+    this.#forgetFlashNow();
     return this.#core.destroy();
+  }
+
+  // Values of setFlashNow() live in the segments, not in the session: ending or emptying the
+  // session must reach them there.
+  #forgetFlashNow(): void {
+    for (const segment of this.#segments.values()) segment.forgetFlashNow();
   }
 
   /**

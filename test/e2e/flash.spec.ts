@@ -1,5 +1,5 @@
 import { Controller, Get, Options, Query } from '@nestjs/common';
-import { Segment } from '../../src/index.js';
+import { Segment, Session, SessionManager } from '../../src/index.js';
 import { countingCache } from '../support/stores/counting-cache.js';
 import { peekSession } from '../support/stores/core-store.js';
 import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
@@ -28,6 +28,14 @@ class FlashController {
   @Get('has')
   async has(@Segment(FLASH) seg: Segment) {
     return { first: await seg.hasFlash('notice'), second: await seg.hasFlash('notice') };
+  }
+
+  @Get('now-then-end')
+  async nowThenEnd(@Session() session: SessionManager, @Query('end') end: 'clear' | 'destroy') {
+    const seg = session.newSegment(FLASH);
+    await seg.setFlashNow('notice', 'this request');
+    await (end === 'clear' ? session.clear() : session.destroy());
+    return { has: await seg.hasFlash('notice'), value: await seg.getFlash('notice', 'none') };
   }
 
   @Get('set-then-get')
@@ -207,6 +215,11 @@ describe.each(ADAPTERS)('flash (%s)', (adapter) => {
     expect((await read(cookie, '/flash/get?key=now')).body).toEqual({ value: 'none' });
     const stored = await peekSession(keyv, cookie.slice('sid='.length));
     expect(stored?.segments[FLASH]?.flash).toEqual({ notice: 'saved' });
+  });
+
+  it.each(['clear', 'destroy'])('forgets setFlashNow values on %s()', async (end) => {
+    const res = await t.http().get(`/flash/now-then-end?end=${end}`).expect(200);
+    expect(res.body).toEqual({ has: false, value: 'none' });
   });
 
   it('reads and consumes every flash value of the segment with getAllFlash', async () => {
