@@ -60,24 +60,13 @@ export class ChangeLog {
         jsonBytes(change.key) +
         jsonBytes(change.value) +
         ENTRY_OVERHEAD;
-    if (growth <= 0) this.notGrowing.add(change);
-    if (growth <= 0 || this.sizeBound + growth <= this.maxSize) {
-      this.record(record, change);
-      this.sizeBound += Math.max(growth, 0);
-      return;
-    }
-    applyChange(record, change);
-    const size = measure(record);
-    if (size > this.maxSize) {
+    this.recordGrowing(record, change, growth, change.segment, () => {
       const target = record.segments.get(change.segment)![
         change.kind === 'set' ? 'values' : 'flash'
       ];
       if (had) target.set(change.key, previous);
       else target.delete(change.key);
-      throw new SessionTooLargeError(change.segment, size, this.maxSize);
-    }
-    this.sizeBound = size;
-    this.entries.push(change);
+    });
   }
 
   /**
@@ -92,6 +81,24 @@ export class ChangeLog {
   ): void {
     const previous = record.user;
     const growth = bindingBytes(change.user) - (previous ? bindingBytes(previous) : 0);
+    this.recordGrowing(record, change, growth, USER_BINDING_SEGMENT, () => {
+      if (previous) record.user = previous;
+      else delete record.user;
+    });
+  }
+
+  /**
+   * Records `change`, which grows the session by `growth` bytes (or shrinks it), unless it would
+   * take the session past `maxSize`: then it is undone with `undo` and refused as a write to
+   * `segment`. Only a growing write that may break the limit pays for an exact measure.
+   */
+  private recordGrowing(
+    record: SessionRecord,
+    change: SessionChange,
+    growth: number,
+    segment: string,
+    undo: () => void,
+  ): void {
     if (growth <= 0) this.notGrowing.add(change);
     if (growth <= 0 || this.sizeBound + growth <= this.maxSize) {
       this.record(record, change);
@@ -101,9 +108,8 @@ export class ChangeLog {
     applyChange(record, change);
     const size = measure(record);
     if (size > this.maxSize) {
-      if (previous) record.user = previous;
-      else delete record.user;
-      throw new SessionTooLargeError(USER_BINDING_SEGMENT, size, this.maxSize);
+      undo();
+      throw new SessionTooLargeError(segment, size, this.maxSize);
     }
     this.sizeBound = size;
     this.entries.push(change);
