@@ -115,14 +115,27 @@ const KNOWN_COOKIE_OPTIONS = new Set([
   'partitioned',
 ]);
 const MINUTE = 60_000;
+// A header or method name: RFC 9110's token.
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * An object whose keys are all its own: not an array, and with no prototype but Object's (a
+ * `__proto__` key copied by assignment becomes the prototype, and its options would be read
+ * through it unchecked).
+ */
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
 
 /** Validates `options` and fills in defaults; throws a {@link SessionOptionsError} naming the option. */
 export function resolveSessionConfig(options: SessionModuleOptions = {}): SessionConfig {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (!isPlainObject(options)) {
     throw new SessionOptionsError('options', 'must be an object');
   }
   rejectUnknown(options, KNOWN_OPTIONS, '');
-  const keyPrefix = options.keyPrefix ?? 'sess:';
+  const keyPrefix = options.keyPrefix === undefined ? 'sess:' : options.keyPrefix;
   if (typeof keyPrefix !== 'string') {
     throw new SessionOptionsError('keyPrefix', 'must be a string');
   }
@@ -142,8 +155,8 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
   if (typeof randval?.generate !== 'function') {
     throw new SessionOptionsError('randval', 'must have a generate(): Buffer method');
   }
-  const cookieOptions = options.cookie ?? {};
-  if (typeof cookieOptions !== 'object' || cookieOptions === null) {
+  const cookieOptions = options.cookie === undefined ? {} : options.cookie;
+  if (!isPlainObject(cookieOptions)) {
     throw new SessionOptionsError('cookie', 'must be an object');
   }
   rejectUnknown(cookieOptions, KNOWN_COOKIE_OPTIONS, 'cookie.');
@@ -189,7 +202,7 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
 
 function resolveCsrf(csrf: CsrfOptions | false | undefined): ResolvedCsrfOptions | false {
   if (csrf === false) return false;
-  if (csrf !== undefined && (typeof csrf !== 'object' || csrf === null)) {
+  if (csrf !== undefined && !isPlainObject(csrf)) {
     throw new SessionOptionsError('csrf', 'must be false or an object');
   }
   rejectUnknown(csrf ?? {}, KNOWN_CSRF_OPTIONS, 'csrf.');
@@ -201,13 +214,17 @@ function resolveCsrf(csrf: CsrfOptions | false | undefined): ResolvedCsrfOptions
     trustedOrigins = [],
   } = csrf ?? {};
   if (typeof guard !== 'boolean') throw new SessionOptionsError('csrf.guard', 'must be a boolean');
-  if (typeof field !== 'string' || !field) {
-    throw new SessionOptionsError('csrf.field', 'must be a non-empty string');
+  // Body parsers drop or refuse a `__proto__` field, so no token could ever arrive in one.
+  if (typeof field !== 'string' || !field || field === '__proto__') {
+    throw new SessionOptionsError('csrf.field', 'must be a non-empty string other than __proto__');
   }
-  if (typeof header !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(header)) {
+  if (typeof header !== 'string' || !HTTP_TOKEN.test(header)) {
     throw new SessionOptionsError('csrf.header', 'must be a valid header name');
   }
-  if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || !m)) {
+  if (
+    !Array.isArray(methods) ||
+    methods.some((m) => typeof m !== 'string' || !HTTP_TOKEN.test(m))
+  ) {
     throw new SessionOptionsError('csrf.methods', 'must be an array of HTTP method names');
   }
   const safe = methods.find((m) => ['GET', 'HEAD', 'OPTIONS'].includes(m.toUpperCase()));
@@ -234,7 +251,18 @@ function normalizeOrigin(origin: unknown): string {
   } catch {
     url = undefined;
   }
-  if (!url || url.origin === 'null' || (url.pathname !== '/' && url.pathname !== '')) {
+  // Only the scheme, host and port are compared: anything else in an entry (a path, a query,
+  // credentials, a `*`, which URL accepts in a host name) would be silently dropped or match nothing.
+  if (
+    !url ||
+    url.origin === 'null' ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    (origin as string).includes('*')
+  ) {
     throw new SessionOptionsError(
       'csrf.trustedOrigins',
       `must hold origins like "https://app.example.com", got ${JSON.stringify(origin)}`,

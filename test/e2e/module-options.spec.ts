@@ -87,6 +87,12 @@ const BAD_OPTIONS: [string, unknown, RegExp][] = [
   ['a zero maxSize', { maxSize: 0 }, /"maxSize"/],
   ['a non-string keyPrefix', { keyPrefix: 5 }, /"keyPrefix"/],
   ['an unknown option', { idleTimout: 1000 }, /"idleTimout"/],
+  // Nest copies forRoot()'s options by assignment, which turns this key into the prototype.
+  [
+    'a __proto__ key from parsed JSON, which would turn CSRF off',
+    JSON.parse('{"__proto__":{"csrf":false}}'),
+    /"options"/,
+  ],
   [
     'an unknown cookie option',
     { cookie: { sameSite: 'lax', httponly: true } },
