@@ -72,8 +72,12 @@ export class FastifyExchange implements HttpExchange {
       ...setCookieList(reply.getHeaders()['set-cookie']),
     ]);
     if (this.ownCookie !== undefined) merged.delete(this.ownCookie);
+    const list = [...merged, header];
     reply.removeHeader('set-cookie');
-    reply.header('set-cookie', [...merged, header]);
+    reply.header('set-cookie', list);
+    // On reply.raw too, for a handler that commits and then answers through reply.raw or after
+    // reply.hijack(), which never write Fastify's list; a reply.send() writes the same list over it.
+    reply.raw.setHeader('set-cookie', list);
     this.ownCookie = header;
   }
 }

@@ -1,5 +1,6 @@
 import { BadRequestException, Controller, Get, Redirect, Res, type Type } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { Segment, Session, SessionManager } from '../../src/index.js';
 import { countingCache } from '../support/stores/counting-cache.js';
 import { fakeClock } from '../support/timing/fake-clock.js';
@@ -14,6 +15,15 @@ import {
 } from '../support/apps/test-app.js';
 
 const SEG = 'App\\Commit';
+
+/** Commits a write, then writes the response on Node's own `ServerResponse`. */
+async function streamAfterCommit(session: SessionManager, res: ServerResponse): Promise<void> {
+  await session.newSegment<Values>(SEG).set('step', 'streamed');
+  await session.commit();
+  res.setHeader('content-type', 'text/csv');
+  res.write('id,name\n');
+  res.end();
+}
 
 /** The parts of Express's response these handlers use (@types/express is not installed). */
 interface Response {
@@ -106,6 +116,18 @@ class ExpressResponseController {
     res.status(200).json({ sent: 'by hand' });
   }
 
+  /** Commit, then answer through Node's own response, as a handler streaming a file does. */
+  @Get('raw-after-commit')
+  async rawAfterCommit(@Session() session: SessionManager, @Res() res: ServerResponse) {
+    await streamAfterCommit(session, res);
+  }
+
+  @Get('raw-after-login')
+  async rawAfterLogin(@Session() session: SessionManager, @Res() res: ServerResponse) {
+    await session.regenerateId();
+    await streamAfterCommit(session, res);
+  }
+
   @Get('other-cookies')
   async otherCookies(
     @Segment(SEG) seg: Segment<Values>,
@@ -156,6 +178,17 @@ class FastifyResponseController {
     await session.newSegment<Values>(SEG).set('step', 'manual');
     await session.commit();
     reply.status(200).send({ sent: 'by hand' });
+  }
+
+  @Get('raw-after-commit')
+  async rawAfterCommit(@Session() session: SessionManager, @Res() reply: FastifyReply) {
+    await streamAfterCommit(session, reply.raw);
+  }
+
+  @Get('raw-after-login')
+  async rawAfterLogin(@Session() session: SessionManager, @Res() reply: FastifyReply) {
+    await session.regenerateId();
+    await streamAfterCommit(session, reply.raw);
   }
 
   @Get('other-cookies')
@@ -261,6 +294,23 @@ describe.each(ADAPTERS)('commit on response (%s)', (adapter) => {
     const res = await t.http().get(`/cor/${adapter}/manual`).expect(200);
     expect(res.body).toEqual({ sent: 'by hand' });
     expect((await read(sidOf(res)!)).body.step).toBe('manual');
+  });
+
+  it('sends the cookie of a commit() made before the handler answers through the raw response', async () => {
+    const res = await t.http().get(`/cor/${adapter}/raw-after-commit`).expect(200);
+    expect(res.text).toBe('id,name\n');
+    expect((await read(sidOf(res)!)).body.step).toBe('streamed');
+  });
+
+  it('sends the new id of a login committed before the handler answers through the raw response', async () => {
+    const sid = sidOf(await t.http().get(`/cor/${adapter}/raw-after-commit`).expect(200))!;
+    const res = await t.http().get(`/cor/${adapter}/raw-after-login`).set('Cookie', `sid=${sid}`);
+    expect(res.status).toBe(200);
+    const fresh = sidOf(res)!;
+    expect(fresh).toBeDefined();
+    expect(fresh).not.toBe(sid);
+    expect((await read(fresh)).body.step).toBe('streamed');
+    expect((await read(sid)).body.step).toBeNull();
   });
 
   it('keeps cookies the handler set alongside the session cookie', async () => {
