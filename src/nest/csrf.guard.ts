@@ -42,8 +42,8 @@ interface Refusal {
  * load a session. GraphQL mutations are checked against their HTTP request whatever the GraphQL
  * driver's own CSRF setting, refused outright when sent with a safe method, and refused when sent
  * over WebSocket, where there is no HTTP request to check; queries are not checked. WebSocket
- * messages and RPC handlers pass. Registered globally by `SessionModule` unless `csrf.guard` is
- * false.
+ * messages and RPC handlers pass. `SessionModule` puts it on every route that takes one of
+ * `csrf.methods` and on every GraphQL resolver, unless `csrf.guard` is false.
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {

@@ -5,7 +5,7 @@ import {
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, HttpAdapterHost, REQUEST } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost, ModulesContainer, REQUEST } from '@nestjs/core';
 import { SessionManager } from '../core/session-manager.js';
 import { SessionRegistry } from '../core/session-registry.js';
 import { SessionRuntime } from '../core/session-runtime.js';
@@ -15,6 +15,7 @@ import { installResponseHold } from '../http/response-hold.js';
 import { attachRuntime, bindResponse, sessionOf } from '../http/request-session.js';
 import { injectedRequest } from './context-request.js';
 import { CsrfGuard } from './csrf.guard.js';
+import { attachCsrfGuard } from './csrf-guard-attachment.js';
 import {
   ConfigurableSessionModule,
   SESSION_MODULE_OPTIONS_TYPE,
@@ -25,6 +26,9 @@ import { SessionInterceptor } from './session.interceptor.js';
 import { SessionSockets } from './session-sockets.js';
 import { serveSocketSessions, type UpgradeSource } from '../ws/socket-handshake.js';
 import { sessionRuntimeProvider } from './session-runtime.provider.js';
+
+/** The token of the provider that attaches the CSRF guard; nothing injects it. */
+const CSRF_GUARD_ATTACHMENT = Symbol('nest-aura-session.csrf-guard-attachment');
 
 /** The request-scoped `SessionManager`: the same object `@Session()` hands out. */
 const sessionManagerProvider: Provider = {
@@ -46,20 +50,26 @@ const sessionRegistryProvider: Provider = {
 };
 
 /**
- * With CSRF or its guard turned off there is no global guard at all: Nest skips an enhancer
- * factory that returns nothing, and a route without guards does not await a guard step.
+ * Attaches the CSRF guard to the routes and resolvers it can refuse something on, while Nest
+ * builds the providers (it reads the guards of routes later, when it registers them). With CSRF
+ * or its guard turned off nothing is attached.
  */
-const globalCsrfGuardProvider: Provider = {
-  provide: APP_GUARD,
-  inject: [SessionRuntime, CsrfGuard],
-  useFactory: (runtime: SessionRuntime, guard: CsrfGuard): CsrfGuard | null =>
-    runtime.config.csrf && runtime.config.csrf.guard ? guard : null,
+const csrfGuardAttachment: Provider = {
+  provide: CSRF_GUARD_ATTACHMENT,
+  inject: [SessionRuntime, ModulesContainer],
+  useFactory: (runtime: SessionRuntime, modules: ModulesContainer): boolean => {
+    const csrf = runtime.config.csrf;
+    if (!csrf || !csrf.guard) return false;
+    attachCsrfGuard(modules, runtime, csrf.methods);
+    return true;
+  },
 };
 
 /**
  * Sessions for the whole app: `SessionModule.forRoot(options)` or `forRootAsync({ useFactory })`.
- * Global by default (`isGlobal: false` to opt out). Registers the CSRF guard and the filter that
- * answers session failures (503, 413) globally, and hooks the HTTP server so a used session is
+ * Global by default (`isGlobal: false` to opt out). Attaches the CSRF guard to every route that
+ * takes an unsafe method and to every GraphQL resolver, registers the filter that answers session
+ * failures (503, 413) globally, and hooks the HTTP server so a used session is
  * committed before its response goes out. There is deliberately no global interceptor: Nest's
  * interceptor pipeline alone halves the throughput of a bare Fastify route. WebSocket gateways
  * opt in with `@UseInterceptors(SessionInterceptor)`, and reach a socket's session with the
@@ -74,7 +84,7 @@ const globalCsrfGuardProvider: Provider = {
     SessionHealthIndicator,
     SessionSockets,
     SessionInterceptor,
-    globalCsrfGuardProvider,
+    csrfGuardAttachment,
     { provide: APP_FILTER, useClass: SessionExceptionFilter },
   ],
   exports: [
