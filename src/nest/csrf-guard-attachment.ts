@@ -1,7 +1,7 @@
-import { RequestMethod } from '@nestjs/common';
+import { RequestMethod, type CanActivate } from '@nestjs/common';
 import { MetadataScanner, type ModulesContainer } from '@nestjs/core';
 import type { SessionRuntime } from '../core/session-runtime.js';
-import { csrfRouteGuard, recordAttachment } from './csrf-route-guard.js';
+import { csrfRouteGuard, recordAttachment, useAppGuard } from './csrf-route-guard.js';
 
 // Nest's metadata keys (`@nestjs/common/constants`, unchanged since Nest 5), which the package
 // root does not export, and the keys `@nestjs/graphql` puts on resolvers, read without loading it.
@@ -19,14 +19,17 @@ type ClassType = abstract new (...args: never[]) => unknown;
  * class. A global guard would cost every other route Nest's guard step (two `async` functions and
  * an execution context per request) for a check that returns at once. The guard runs before the
  * app's own guards of the controller or resolver, as a global guard did: in front of the class's
- * guards when it has some, else in front of the route's. Runs while Nest builds the app's
- * providers, before it reads the guards of any route or resolver.
+ * guards when it has some, else in front of the route's, and checks with `guard`, the app's own
+ * `CsrfGuard`. Runs while Nest builds the app's providers, before it reads the guards of any
+ * route or resolver.
  */
 export function attachCsrfGuard(
   modules: ModulesContainer,
   runtime: SessionRuntime,
+  guard: CanActivate,
   methods: readonly string[],
 ): void {
+  useAppGuard(runtime, guard);
   const scanner = new MetadataScanner();
   const checked = (method: unknown): boolean => {
     const name = RequestMethod[(method ?? RequestMethod.GET) as RequestMethod];

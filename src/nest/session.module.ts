@@ -56,11 +56,11 @@ const sessionRegistryProvider: Provider = {
  */
 const csrfGuardAttachment: Provider = {
   provide: CSRF_GUARD_ATTACHMENT,
-  inject: [SessionRuntime, ModulesContainer],
-  useFactory: (runtime: SessionRuntime, modules: ModulesContainer): boolean => {
+  inject: [SessionRuntime, ModulesContainer, CsrfGuard],
+  useFactory: (runtime: SessionRuntime, modules: ModulesContainer, guard: CsrfGuard): boolean => {
     const csrf = runtime.config.csrf;
     if (!csrf || !csrf.guard) return false;
-    attachCsrfGuard(modules, runtime, csrf.methods);
+    attachCsrfGuard(modules, runtime, guard, csrf.methods);
     return true;
   },
 };

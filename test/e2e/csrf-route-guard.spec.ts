@@ -13,6 +13,7 @@ import {
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { CsrfGuard, SessionModule } from '../../src/index.js';
 import { expectRefused } from '../support/http/csrf-client.js';
 import { startCsrfApp, type CsrfTestApp } from '../support/apps/csrf-app.js';
 import { ADAPTERS, type AdapterName } from '../support/apps/test-app.js';
@@ -170,5 +171,34 @@ describe.each(ADAPTERS)('CSRF guard with its own csrf.methods (%s)', (adapter) =
     expectRefused(put, 'csrf_cross_site');
     expect((await forged(app, '/plain/any')).status).toBe(200);
     expect((await forged(app, '/plain/action')).status).toBe(200);
+  });
+});
+
+describe.each(ADAPTERS)('CSRF guard overridden in a test module (%s)', (adapter) => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [SessionModule.forRoot({})],
+      controllers: CONTROLLERS,
+      providers: [ClassGuard, RouteGuard],
+    })
+      .overrideProvider(CsrfGuard)
+      .useValue({ canActivate: () => true })
+      .compile();
+    app =
+      adapter === 'fastify'
+        ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+        : moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    if (adapter === 'fastify') await app.getHttpAdapter().getInstance().ready();
+  });
+  afterAll(() => app.close());
+
+  it('checks with the CsrfGuard the app was given', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/plain/action')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .set('Origin', 'https://evil.example');
+    expect(res.status).toBe(200);
   });
 });
