@@ -45,7 +45,6 @@ export function attachCsrfGuard(
           checked(Reflect.getMetadata(METHOD_METADATA, handler)),
       );
       if (routes.length === 0) continue;
-      recordAttachment(controller, runtime);
       if (guardsOf(controller).length > 0) prependGuard(controller);
       else for (const route of routes) prependGuard(route);
     }

@@ -4,8 +4,7 @@ import { runtimeOf } from '../http/request-session.js';
 import { contextRequestOf } from './context-request.js';
 
 // The classes whose handlers the guard was attached to, with the runtime of the last app that
-// attached it: the one a GraphQL mutation with no HTTP request behind it (over WebSocket) is
-// refused for, since such an operation names no app of its own.
+// attached it: the one that checks a GraphQL operation whose request names no app.
 const attachedBy = new WeakMap<object, SessionRuntime>();
 
 // Each app's own CsrfGuard, as its injector made it (so `overrideProvider(CsrfGuard)` in a test
@@ -37,10 +36,14 @@ export function recordAttachment(target: object, runtime: SessionRuntime): void 
   attachedBy.set(target, runtime);
 }
 
+// An HTTP request is the framework's own, and every app with sessions marks its framework, so an
+// unmarked one is an app without sessions. A GraphQL context may hand over a request the app's
+// own context function built, or none (over WebSocket): those are checked by the app that attached
+// the guard, never let through unchecked.
 function runtimeOfContext(context: ExecutionContext): SessionRuntime | undefined {
   const type = context.getType<string>();
-  if (type !== 'http' && type !== 'graphql') return undefined;
+  if (type === 'http') return runtimeOf(context.getArgByIndex<object>(0));
+  if (type !== 'graphql') return undefined;
   const request = contextRequestOf(context)?.request;
-  if (request) return runtimeOf(request);
-  return attachedBy.get(context.getClass());
+  return (request && runtimeOf(request)) ?? attachedBy.get(context.getClass());
 }
