@@ -1,27 +1,38 @@
 import { RequestMethod, type CanActivate } from '@nestjs/common';
 import { MetadataScanner, type ModulesContainer } from '@nestjs/core';
 import type { SessionRuntime } from '../core/session-runtime.js';
-import { csrfRouteGuard, recordAttachment, useAppGuard } from './csrf-route-guard.js';
+import { csrfRouteGuard, useAppGuard } from './csrf-route-guard.js';
 
 // Nest's metadata keys (`@nestjs/common/constants`, unchanged since Nest 5), which the package
-// root does not export, and the keys `@nestjs/graphql` puts on resolvers, read without loading it.
+// root does not export.
 const GUARDS_METADATA = '__guards__';
 const PATH_METADATA = 'path';
 const METHOD_METADATA = 'method';
-const RESOLVER_METADATA = ['graphql:resolver_type', 'graphql:resolver_name'];
 
 type Handler = (...args: unknown[]) => unknown;
 type ClassType = abstract new (...args: never[]) => unknown;
 
 /**
- * Attaches {@link csrfRouteGuard} where a CSRF check can refuse something: to every HTTP route
- * that takes a method the guard checks (or any method, `@All()`), and to every GraphQL resolver
- * class. A global guard would cost every other route Nest's guard step (two `async` functions and
- * an execution context per request) for a check that returns at once. The guard runs before the
- * app's own guards of the controller or resolver, as a global guard did: in front of the class's
- * guards when it has some, else in front of the route's, and checks with `guard`, the app's own
- * `CsrfGuard`. Runs while Nest builds the app's providers, before it reads the guards of any
- * route or resolver.
+ * Whether the app serves GraphQL (`@nestjs/graphql`'s `GraphQLModule`, found by name so that the
+ * package is never loaded). Its resolvers may be provided by factories or values whose classes
+ * are unknown until they are built, after the guards of routes are read: such an app keeps the
+ * CSRF guard global, where it reaches every resolver.
+ */
+export function servesGraphql(modules: ModulesContainer): boolean {
+  for (const module of modules.values()) {
+    if (module.metatype?.name === 'GraphQLModule') return true;
+  }
+  return false;
+}
+
+/**
+ * Attaches {@link csrfRouteGuard} to every HTTP route that takes a method the guard checks (or
+ * any method, `@All()`). A global guard would cost every other route Nest's guard step (two
+ * `async` functions and an execution context per request) for a check that returns at once. The
+ * guard runs before the app's own guards of the controller, as a global guard did: in front of the
+ * class's guards when it has some, else in front of the route's. It checks with `guard`, the app's
+ * own `CsrfGuard`. Runs while Nest builds the app's providers, before it reads the guards of any
+ * route.
  */
 export function attachCsrfGuard(
   modules: ModulesContainer,
@@ -48,12 +59,6 @@ export function attachCsrfGuard(
       if (guardsOf(controller).length > 0) prependGuard(controller);
       else for (const route of routes) prependGuard(route);
     }
-    for (const wrapper of module.providers.values()) {
-      const provider = wrapper.metatype as ClassType | null;
-      if (!provider || !isResolver(scanner, provider)) continue;
-      recordAttachment(provider, runtime);
-      prependGuard(provider);
-    }
   }
 }
 
@@ -64,12 +69,6 @@ function handlersOf(scanner: MetadataScanner, type: ClassType): Handler[] {
     .getAllMethodNames(prototype)
     .map((name) => prototype[name])
     .filter((member): member is Handler => typeof member === 'function');
-}
-
-function isResolver(scanner: MetadataScanner, type: ClassType): boolean {
-  const marked = (target: object) =>
-    RESOLVER_METADATA.some((key) => Reflect.hasMetadata(key, target));
-  return marked(type) || handlersOf(scanner, type).some(marked);
 }
 
 function guardsOf(target: object): unknown[] {

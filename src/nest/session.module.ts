@@ -5,7 +5,7 @@ import {
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
-import { APP_FILTER, HttpAdapterHost, ModulesContainer, REQUEST } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, HttpAdapterHost, ModulesContainer, REQUEST } from '@nestjs/core';
 import { SessionManager } from '../core/session-manager.js';
 import { SessionRegistry } from '../core/session-registry.js';
 import { SessionRuntime } from '../core/session-runtime.js';
@@ -15,7 +15,7 @@ import { installResponseHold } from '../http/response-hold.js';
 import { attachRuntime, bindResponse, sessionOf } from '../http/request-session.js';
 import { injectedRequest } from './context-request.js';
 import { CsrfGuard } from './csrf.guard.js';
-import { attachCsrfGuard } from './csrf-guard-attachment.js';
+import { attachCsrfGuard, servesGraphql } from './csrf-guard-attachment.js';
 import {
   ConfigurableSessionModule,
   SESSION_MODULE_OPTIONS_TYPE,
@@ -26,9 +26,6 @@ import { SessionInterceptor } from './session.interceptor.js';
 import { SessionSockets } from './session-sockets.js';
 import { serveSocketSessions, type UpgradeSource } from '../ws/socket-handshake.js';
 import { sessionRuntimeProvider } from './session-runtime.provider.js';
-
-/** The token of the provider that attaches the CSRF guard; nothing injects it. */
-const CSRF_GUARD_ATTACHMENT = Symbol('nest-aura-session.csrf-guard-attachment');
 
 /** The request-scoped `SessionManager`: the same object `@Session()` hands out. */
 const sessionManagerProvider: Provider = {
@@ -50,27 +47,34 @@ const sessionRegistryProvider: Provider = {
 };
 
 /**
- * Attaches the CSRF guard to the routes and resolvers it can refuse something on, while Nest
- * builds the providers (it reads the guards of routes later, when it registers them). With CSRF
- * or its guard turned off nothing is attached.
+ * The CSRF guard: global in an app that serves GraphQL (its resolvers may come from factories, so
+ * only a global guard reaches them all); elsewhere attached to the routes that take unsafe
+ * methods, while Nest builds the providers (it reads the guards of routes later, when it registers
+ * them), so safe routes pay for no guard step. Nest skips an enhancer factory that returns
+ * nothing. With CSRF or its guard turned off there is no guard at all.
  */
-const csrfGuardAttachment: Provider = {
-  provide: CSRF_GUARD_ATTACHMENT,
+const csrfGuardProvider: Provider = {
+  provide: APP_GUARD,
   inject: [SessionRuntime, ModulesContainer, CsrfGuard],
-  useFactory: (runtime: SessionRuntime, modules: ModulesContainer, guard: CsrfGuard): boolean => {
+  useFactory: (
+    runtime: SessionRuntime,
+    modules: ModulesContainer,
+    guard: CsrfGuard,
+  ): CsrfGuard | null => {
     const csrf = runtime.config.csrf;
-    if (!csrf || !csrf.guard) return false;
+    if (!csrf || !csrf.guard) return null;
+    if (servesGraphql(modules)) return guard;
     attachCsrfGuard(modules, runtime, guard, csrf.methods);
-    return true;
+    return null;
   },
 };
 
 /**
  * Sessions for the whole app: `SessionModule.forRoot(options)` or `forRootAsync({ useFactory })`.
  * Global by default (`isGlobal: false` to opt out). Attaches the CSRF guard to every route that
- * takes an unsafe method and to every GraphQL resolver, registers the filter that answers session
- * failures (503, 413) globally, and hooks the HTTP server so a used session is
- * committed before its response goes out. There is deliberately no global interceptor: Nest's
+ * takes an unsafe method (registers it globally in an app that serves GraphQL), registers the
+ * filter that answers session failures (503, 413) globally, and hooks the HTTP server so a used
+ * session is committed before its response goes out. There is deliberately no global interceptor: Nest's
  * interceptor pipeline alone halves the throughput of a bare Fastify route. WebSocket gateways
  * opt in with `@UseInterceptors(SessionInterceptor)`, and reach a socket's session with the
  * `SessionSockets` it provides. Provides the `SessionRegistry` of users' sessions.
@@ -84,7 +88,7 @@ const csrfGuardAttachment: Provider = {
     SessionHealthIndicator,
     SessionSockets,
     SessionInterceptor,
-    csrfGuardAttachment,
+    csrfGuardProvider,
     { provide: APP_FILTER, useClass: SessionExceptionFilter },
   ],
   exports: [

@@ -1,5 +1,4 @@
-import { SetMetadata, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
-import { GUARDS_METADATA } from '@nestjs/common/constants';
+import type { ExecutionContext, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CsrfGuard, SessionModule, SkipCsrf } from '../../src/index.js';
 import { countingCache } from '../support/stores/counting-cache.js';
@@ -130,48 +129,5 @@ describe('CsrfGuard on contexts other than HTTP controllers', () => {
     expect(guard.canActivate(contextOf('ws', [{}, 'data']))).toBe(true);
     expect(guard.canActivate(contextOf('rpc', ['data', {}]))).toBe(true);
     expect(calls.total()).toBe(0);
-  });
-});
-
-/** A class `@nestjs/graphql`'s `@Resolver()` marked, as the module finds resolvers. */
-@SetMetadata('graphql:resolver_name', 'Notes')
-class NotesResolver {
-  addNote(): void {}
-}
-
-describe('The CSRF guard SessionModule attaches to a resolver', () => {
-  let attached: CanActivate;
-
-  beforeAll(async () => {
-    await Test.createTestingModule({
-      imports: [SessionModule.forRoot({})],
-      providers: [NotesResolver],
-    }).compile();
-    [attached] = Reflect.getMetadata(GUARDS_METADATA, NotesResolver) as CanActivate[];
-  });
-
-  const resolverContext = (gql: unknown) =>
-    ({
-      ...contextOf('graphql', [{}, {}, gql, info('mutation')]),
-      getClass: () => NotesResolver,
-      getHandler: () => NotesResolver.prototype.addNote,
-    }) as ExecutionContext;
-
-  it("checks a mutation whose request the app's context function built itself", async () => {
-    const forged = { ...graphqlRequest('POST'), headers: { 'sec-fetch-site': 'cross-site' } };
-    await expect(
-      Promise.resolve().then(() => attached.canActivate(resolverContext({ req: forged }))),
-    ).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN', reason: 'csrf_cross_site' } });
-  });
-
-  it('refuses a mutation over WebSocket', async () => {
-    await expect(
-      Promise.resolve().then(() => attached.canActivate(resolverContext({ connectionParams: {} }))),
-    ).rejects.toMatchObject({ extensions: { reason: 'csrf_cross_site' } });
-  });
-
-  it('lets through an HTTP request of an app without sessions', () => {
-    const request = { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } };
-    expect(attached.canActivate(contextOf('http', [request, {}]))).toBe(true);
   });
 });

@@ -1,0 +1,174 @@
+import './mercurius-under-jest.js';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import type { Type } from '@nestjs/common';
+import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { MercuriusDriverConfig } from '@nestjs/mercurius';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { listenOnLoopback, type ListeningTestApp } from '../support/apps/test-app.js';
+import type { GraphqlApp } from './graphql-app.js';
+import { isApollo, resultOf, SETUPS } from './graphql-setups.js';
+
+const EVIL = 'https://evil.example';
+let writes = 0;
+
+@Resolver()
+class ClassResolver {
+  @Query(() => Boolean) pingA(): boolean {
+    return true;
+  }
+  @Mutation(() => Boolean) doA(): boolean {
+    writes++;
+    return true;
+  }
+}
+
+@Resolver()
+class FactoryResolver {
+  @Query(() => Boolean) pingB(): boolean {
+    return true;
+  }
+  @Mutation(() => Boolean) doB(): boolean {
+    writes++;
+    return true;
+  }
+}
+
+@Resolver()
+class ValueResolver {
+  @Query(() => Boolean) pingC(): boolean {
+    return true;
+  }
+  @Mutation(() => Boolean) doC(): boolean {
+    writes++;
+    return true;
+  }
+}
+
+@Resolver()
+class TokenResolver {
+  @Query(() => Boolean) pingD(): boolean {
+    return true;
+  }
+  @Mutation(() => Boolean) doD(): boolean {
+    writes++;
+    return true;
+  }
+}
+
+const PROVIDER_FORMS: Array<{ form: string; providers: unknown[]; mutation: string }> = [
+  { form: 'a class provider', providers: [ClassResolver], mutation: 'doA' },
+  {
+    form: 'a useFactory provider',
+    providers: [{ provide: FactoryResolver, useFactory: () => new FactoryResolver() }],
+    mutation: 'doB',
+  },
+  {
+    form: 'a useValue provider',
+    providers: [{ provide: ValueResolver, useValue: new ValueResolver() }],
+    mutation: 'doC',
+  },
+  {
+    form: 'a factory under a string token',
+    providers: [{ provide: 'TOKEN_RESOLVER', useFactory: () => new TokenResolver() }],
+    mutation: 'doD',
+  },
+];
+
+describe.each(SETUPS)('CSRF guard on resolvers however provided ($name)', (setup) => {
+  describe.each(PROVIDER_FORMS)('$form', ({ providers, mutation }) => {
+    let t: GraphqlApp;
+    beforeAll(async () => {
+      const { startGraphqlApp } = await import('./graphql-app.js');
+      t = await startGraphqlApp(setup, {}, providers as Type[]);
+    });
+    afterAll(() => t.close());
+
+    it('refuses a cross-site mutation, which does not run', async () => {
+      const before = writes;
+      const res = await t
+        .http()
+        .post('/graphql')
+        .set({ Origin: EVIL, 'Sec-Fetch-Site': 'cross-site' })
+        .send({ query: `mutation { ${mutation} }` })
+        .then(resultOf);
+      expect(res.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'csrf_cross_site',
+      });
+      expect(writes).toBe(before);
+    });
+  });
+});
+
+@Resolver()
+class SharedResolver {
+  @Query(() => Boolean) ping(): boolean {
+    return true;
+  }
+  @Mutation(() => Boolean) act(): boolean {
+    writes++;
+    return true;
+  }
+}
+
+async function startWithoutSessions(setup: (typeof SETUPS)[number]): Promise<ListeningTestApp> {
+  const { MercuriusDriver } = await import('@nestjs/mercurius');
+  const graphql = isApollo(setup)
+    ? GraphQLModule.forRoot<ApolloDriverConfig>({
+        driver: ApolloDriver,
+        autoSchemaFile: true,
+        csrfPrevention: setup.csrfPrevention,
+        playground: false,
+      })
+    : GraphQLModule.forRoot<MercuriusDriverConfig>({
+        driver: MercuriusDriver,
+        autoSchemaFile: true,
+        graphiql: false,
+      });
+  const moduleRef = await Test.createTestingModule({
+    imports: [graphql],
+    providers: [SharedResolver],
+  }).compile();
+  const app = isApollo(setup)
+    ? moduleRef.createNestApplication({ logger: false })
+    : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+        logger: false,
+      });
+  return listenOnLoopback(app);
+}
+
+describe.each(SETUPS)('One resolver class in two apps of a process ($name)', (setup) => {
+  let withSessions: GraphqlApp;
+  let without: ListeningTestApp;
+  beforeAll(async () => {
+    const { startGraphqlApp } = await import('./graphql-app.js');
+    withSessions = await startGraphqlApp(setup, {}, [SharedResolver]);
+    without = await startWithoutSessions(setup);
+  });
+  afterAll(async () => {
+    await withSessions.close();
+    await without.close();
+  });
+
+  it('the app with sessions refuses a mutation without a token', async () => {
+    const res = await withSessions
+      .http()
+      .post('/graphql')
+      .send({ query: 'mutation { act }' })
+      .then(resultOf);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('the app without SessionModule runs it', async () => {
+    const before = writes;
+    const res = await without
+      .http()
+      .post('/graphql')
+      .send({ query: 'mutation { act }' })
+      .then(resultOf);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ act: true });
+    expect(writes).toBe(before + 1);
+  });
+});
