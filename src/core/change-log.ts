@@ -147,7 +147,15 @@ export class ChangeLog {
     for (const change of this.entries) applyChange(record, change);
   }
 
-  /** Forgets every change and flash kept, for a session that starts over with `size` bytes. */
+  /**
+   * Bounds the size of a session just loaded or started with `size` bytes. Nothing can be logged
+   * before a session is there, but a `keepFlash()` can be called first and still applies.
+   */
+  startAt(size: number): void {
+    this.sizeBound = size;
+  }
+
+  /** Forgets every change and flash kept, for a session forgotten; the bound becomes `size`. */
   reset(size: number): void {
     this.entries = [];
     this.keptFlash?.clear();

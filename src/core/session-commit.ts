@@ -2,7 +2,7 @@ import type { ChangeLog } from './change-log.js';
 import { applyChange, type SessionChange } from './session-change.js';
 import { then } from './maybe-promise.js';
 import { isExpired, ttlOf } from './session-expiry.js';
-import { copyRecord, type SessionRecord } from './session-record.js';
+import { copyRecord, newRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
 import type { MaybePromise, StoreLookup, StoredSession } from './session-store.js';
 import { retryBefore, settle } from './store-call.js';
@@ -30,7 +30,7 @@ export interface CommitInput {
   moving: boolean;
   /** The request's own copy with `changes` applied, when it may be written as it is. */
   candidate: SessionRecord | undefined;
-  /** The record of a new session. */
+  /** The request's copy of a new session, `changes` applied. */
   fresh: SessionRecord | undefined;
   changes: SessionChange[];
   log: ChangeLog;
@@ -51,7 +51,14 @@ export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
   const { runtime, now, deadline, log, changes } = input;
   const { store, config } = runtime;
   const base = input.base;
-  if (base === undefined) return attempt(input.fresh!, undefined, log.sizeBound);
+  if (base === undefined) {
+    // The request's copy lacks the flash values keepFlash() keeps: every part of a new session
+    // was logged, so replaying the log onto an empty record rebuilds it with them.
+    const fresh = log.keepsFlash
+      ? replayed(newRecord(input.fresh!.createdAt), changes)
+      : input.fresh!;
+    return attempt(fresh, undefined, log.sizeBound);
+  }
   const own = input.candidate ?? replayed(base.record, changes);
   if (!input.moving) return attempt(own, base.version, log.sizeBound);
   return moveOnto(own, undefined, log.sizeBound, base);

@@ -490,7 +490,7 @@ export class SessionCore implements SegmentHost {
     this.id = id;
     this.baseId = id;
     this.base = found;
-    this.log.reset(found.size);
+    this.log.startAt(found.size);
     // Attributes changed before the session was loaded still have to reach the browser.
     if (this.cookie.paramsChanged) this.cookie.send = true;
   }
@@ -502,7 +502,7 @@ export class SessionCore implements SegmentHost {
     this.base = undefined;
     this.baseId = undefined;
     this.working = newRecord(Date.now());
-    this.log.reset(Buffer.byteLength(serializeRecord(this.working)));
+    this.log.startAt(Buffer.byteLength(serializeRecord(this.working)));
     this.cookie.send = true;
   }
 
