@@ -58,6 +58,18 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `);
 
+/**
+ * Whether the key holds exactly the UTF-8 bytes of a text read from it. ARGV: that text's SHA-1.
+ * Returns 1 when it does, else what is stored now (0 for nothing, -1 for a key of another type).
+ * The client decodes a reply as UTF-8, with U+FFFD in place of bytes that are not UTF-8: such a
+ * text is not what Redis holds, and no compare-and-set against it could ever succeed.
+ */
+export const HOLDS_TEXT = script(`${READ_CURRENT}
+if not current then return 0 end
+if redis.sha1hex(current) == ARGV[1] then return 1 end
+return current
+`);
+
 /** The SHA-1 a script compares with, of the bytes a request read from Redis. */
 export function versionOf(raw: string): string {
   return hash('sha1', raw);

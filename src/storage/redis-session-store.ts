@@ -17,6 +17,7 @@ import { then } from '../core/maybe-promise.js';
 import { RecentSessions } from './recent-sessions.js';
 import {
   COMPARE_AND_SET,
+  HOLDS_TEXT,
   MOVE,
   isWrongTypeReply,
   versionOf,
@@ -114,7 +115,9 @@ export class RedisSessionStore implements SessionStore {
   async connect(): Promise<void> {
     const client = await this.connected();
     if (this.adapter.isCluster?.() !== false || typeof client.scriptLoad !== 'function') return;
-    await Promise.all([client.scriptLoad(COMPARE_AND_SET.source), client.scriptLoad(MOVE.source)]);
+    await Promise.all(
+      [COMPARE_AND_SET, MOVE, HOLDS_TEXT].map((script) => client.scriptLoad!(script.source)),
+    );
   }
 
   async checkHealth(timeout: number): Promise<void> {
@@ -164,7 +167,7 @@ export class RedisSessionStore implements SessionStore {
       );
       return { committed: true, version: raw };
     }
-    return { committed: false, current: await this.current(key, reply) };
+    return { committed: false, current: await this.current(key, reply, expected) };
   }
 
   async move(key: string, expected: unknown, ttl: number): Promise<MoveOutcome> {
@@ -178,7 +181,7 @@ export class RedisSessionStore implements SessionStore {
       this.recent.forget(key);
       return { moved: true };
     }
-    return { moved: false, current: await this.current(key, reply) };
+    return { moved: false, current: await this.current(key, reply, expected) };
   }
 
   async delete(key: string): Promise<void> {
@@ -234,6 +237,24 @@ export class RedisSessionStore implements SessionStore {
   private read(key: string, raw: string): MaybePromise<StoreLookup> {
     const known = this.recent.find(key, raw);
     if (known) return isPast(known.expires) ? undefined : known.session;
+    // U+FFFD may stand in for bytes that are not UTF-8; rare in a session, so only such a text
+    // costs a round trip to learn whether Redis holds exactly it.
+    if (raw.includes('\uFFFD')) return this.readChecked(key, raw);
+    return this.decode(key, raw);
+  }
+
+  /**
+   * What `raw`, which holds U+FFFD, stands for. Bytes that are not UTF-8 are data this library
+   * cannot read faithfully: corrupt, as no compare-and-set against that text could ever succeed
+   * (each would fail, be retried, and the request answer 503 once `storeTimeout` ran out).
+   */
+  private async readChecked(key: string, raw: string): Promise<StoreLookup> {
+    const reply = await this.run(HOLDS_TEXT, key, [versionOf(raw)]);
+    return reply === 1 ? this.decode(key, raw) : this.current(key, reply, raw);
+  }
+
+  /** Decodes `raw`, read under `key`, and remembers what it holds. */
+  private decode(key: string, raw: string): MaybePromise<StoreLookup> {
     return then(this.envelopeOf(raw), (envelope) => {
       const found = lookupOf(envelope, raw);
       if (typeof found !== 'object' || envelope === 'corrupt') {
@@ -245,11 +266,15 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
-  /** What a script that did not write found under `key`, from its reply. */
-  private current(key: string, reply: unknown): MaybePromise<StoreLookup> {
-    if (typeof reply === 'string') return this.read(key, reply);
+  /**
+   * What a script that did not write found under `key`, from its reply, when it compared with
+   * the text `compared`. That very text again means other bytes that decode to it, not UTF-8:
+   * corrupt, since retrying against it could never succeed.
+   */
+  private current(key: string, reply: unknown, compared: unknown): MaybePromise<StoreLookup> {
+    if (typeof reply === 'string' && reply !== compared) return this.read(key, reply);
     this.recent.forget(key);
-    return reply === WRONG_TYPE ? 'corrupt' : undefined;
+    return reply === WRONG_TYPE || typeof reply === 'string' ? 'corrupt' : undefined;
   }
 
   /** Nothing is stored under `key`. */
