@@ -14,8 +14,11 @@ export interface Segment<T extends object = Record<string, unknown>> {
   readonly name: string;
   /** The value under `key`, or `alt` when there is none. Never starts a session. */
   get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined>;
-  /** Stores a JSON value; starts a session when there is none. */
-  set<K extends keyof T & string>(key: K, value: T[K]): Promise<void>;
+  /**
+   * Stores a JSON value; starts a session when there is none. `undefined` is not a JSON value,
+   * even for an optional key: delete a key with `remove()`.
+   */
+  set<K extends keyof T & string>(key: K, value: Exclude<T[K], undefined>): Promise<void>;
   /** Deletes `key` from this segment. */
   remove(key: keyof T & string): Promise<void>;
   /** Empties this segment only. */
@@ -76,7 +79,10 @@ export interface SegmentHost {
   readonly consumesFlash: boolean;
 }
 
-/** The {@link Segment} implementation behind `newSegment` and `@Segment`. */
+/**
+ * The {@link Segment} implementation behind `newSegment` and `@Segment`.
+ * @internal
+ */
 export class SessionSegment<T extends object = Record<string, unknown>> implements Segment<T> {
   // Flash values set with setFlashNow: this request's only, so they never reach the store.
   private flashNow: Map<string, unknown> | undefined;
@@ -96,7 +102,7 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     });
   }
 
-  set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
+  set<K extends keyof T & string>(key: K, value: Exclude<T[K], undefined>): Promise<void> {
     return promised(() => {
       assertKey(key);
       assertJsonValue(value, key);

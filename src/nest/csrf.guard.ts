@@ -43,7 +43,7 @@ interface Refusal {
  * driver's own CSRF setting, refused outright when sent with a safe method, and refused when sent
  * over WebSocket, where there is no HTTP request to check; queries are not checked. WebSocket
  * messages and RPC handlers pass. `SessionModule` puts it on every route that takes one of
- * `csrf.methods` and on every GraphQL resolver, unless `csrf.guard` is false.
+ * `csrf.methods` (globally in an app that serves GraphQL), unless `csrf.guard` is false.
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
@@ -53,7 +53,14 @@ export class CsrfGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  // Synchronous for the requests it does not check: safe methods and queries pay no promise.
+  /**
+   * Nest calls it before the handler; synchronously for the requests it does not check, which pay
+   * no promise. Returns `true` for a request it does not check (a method
+   * outside `csrf.methods`, a GraphQL query, a handler or class under `@SkipCsrf()`, a WebSocket
+   * message, an RPC call, any request with CSRF turned off) and for one that passes the check;
+   * otherwise throws a {@link CsrfException} (403 with its `reason`) over HTTP, or an error whose
+   * `extensions.code` is `FORBIDDEN` for a GraphQL mutation.
+   */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const csrf = this.runtime.config.csrf;
     if (!csrf) return true;

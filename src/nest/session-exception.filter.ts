@@ -10,6 +10,7 @@ import {
 } from '../core/errors.js';
 import { GraphqlExtensionsError } from './graphql-error.js';
 
+/** The errors {@link SessionExceptionFilter} answers. */
 type SessionFailure = SessionStoreUnavailableError | SessionTooLargeError | SessionUnavailableError;
 
 /** What a client is told when a write needs a session the connection cannot start. */
@@ -44,6 +45,11 @@ export class SessionExceptionFilter implements ExceptionFilter {
   /** @internal Nest injects it. */
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
+  /**
+   * Nest calls it with a session failure a handler, guard or interceptor threw: logs its message
+   * as a warning and answers the client in its handler's way (an HTTP status and JSON body, a
+   * GraphQL error, a WebSocket `exception` event, an RPC error), as the class describes.
+   */
   catch(error: SessionFailure, host: ArgumentsHost): void | Observable<never> {
     const failure: SessionFailureResponse | typeof SESSION_UNAVAILABLE =
       failureResponseOf(error) ?? SESSION_UNAVAILABLE;

@@ -1,19 +1,26 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { SessionModuleOptions } from '../core/session-options.js';
 
-export const {
-  ConfigurableModuleClass: ConfigurableSessionModule,
-  /**
-   * Injection token of the options as given to `forRoot()` or returned by the `forRootAsync()`
-   * factory, before validation and defaults.
-   */
-  MODULE_OPTIONS_TOKEN: SESSION_MODULE_OPTIONS,
-  OPTIONS_TYPE: SESSION_MODULE_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: SESSION_MODULE_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<SessionModuleOptions>({ moduleName: 'Session' })
-  .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-  }))
-  .build();
+const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
+  new ConfigurableModuleBuilder<SessionModuleOptions>({ moduleName: 'Session' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: true }, (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+    }))
+    .build();
+
+/** The base of `SessionModule`: gives it `forRoot()` and `forRootAsync()`. */
+export const ConfigurableSessionModule = ConfigurableModuleClass;
+
+/**
+ * Injection token of the options as given to `forRoot()` or returned by the `forRootAsync()`
+ * factory, before validation and defaults: `@Inject(SESSION_MODULE_OPTIONS)` reads them back.
+ */
+export const SESSION_MODULE_OPTIONS = MODULE_OPTIONS_TOKEN;
+
+/** What `forRoot()` takes: the {@link SessionModuleOptions}, and `isGlobal` (default `true`). */
+export const SESSION_MODULE_OPTIONS_TYPE = OPTIONS_TYPE;
+
+/** What `forRootAsync()` takes: how to build the options, and `isGlobal` (default `true`). */
+export const SESSION_MODULE_ASYNC_OPTIONS_TYPE = ASYNC_OPTIONS_TYPE;

@@ -34,6 +34,11 @@ export class SessionInterceptor implements NestInterceptor {
   /** @internal Nest injects it. */
   constructor(private readonly runtime: SessionRuntime) {}
 
+  /**
+   * Nest calls it around the handler: returns the handler's stream, with the session committed
+   * before each value goes on (once at the end of a stream with none) and before an error goes
+   * on; a failing commit reaches the client as the error instead. RPC handlers pass untouched.
+   */
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const type = context.getType<string>();
     if (type === 'ws') {

@@ -1,0 +1,71 @@
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+// Never written to disk: the compiler host below serves it from memory.
+const CHECKED = fileURLToPath(new URL('./segment-typings.check.ts', import.meta.url));
+
+const OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  lib: ['lib.es2023.d.ts'],
+  types: ['node'],
+  strict: true,
+  noEmit: true,
+  skipLibCheck: true,
+};
+
+/** The compile errors of `body`, written as a user would against a typed `cart` segment. */
+function errorsOf(body: string): string[] {
+  const source = [
+    "import type { Segment } from '../../src/core/segment.js';",
+    'interface Cart { items: string[]; coupon?: string }',
+    'declare const cart: Segment<Cart>;',
+    'declare const maybeCode: string | undefined;',
+    'export async function use(): Promise<void> {',
+    body,
+    '}',
+  ].join('\n');
+  const host = ts.createCompilerHost(OPTIONS);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (name, language, ...rest) =>
+    name === CHECKED
+      ? ts.createSourceFile(name, source, language)
+      : getSourceFile.call(host, name, language, ...rest);
+  host.fileExists = (name) => name === CHECKED || fileExists.call(host, name);
+  host.readFile = (name) => (name === CHECKED ? source : readFile.call(host, name));
+  const program = ts.createProgram([CHECKED], OPTIONS, host);
+  return ts
+    .getPreEmitDiagnostics(program, program.getSourceFile(CHECKED))
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
+describe('Segment<T> typings', () => {
+  it('accept a value for an optional key, and remove() to delete it', () => {
+    expect(
+      errorsOf(`
+        await cart.set('coupon', 'SAVE10');
+        await cart.set('items', ['book']);
+        if (maybeCode !== undefined) await cart.set('coupon', maybeCode);
+        await cart.remove('coupon');`),
+    ).toEqual([]);
+  });
+
+  it('refuse undefined for an optional key at compile time, which set() would throw on', () => {
+    const errors = errorsOf(`await cart.set('coupon', undefined);`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`'undefined' is not assignable`);
+  });
+
+  it('refuse a value that may be undefined for an optional key', () => {
+    const errors = errorsOf(`await cart.set('coupon', maybeCode);`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`'string | undefined' is not assignable`);
+  });
+
+  it('still refuse a value of the wrong type', () => {
+    const errors = errorsOf(`await cart.set('coupon', 10);`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`'number' is not assignable`);
+  });
+});
