@@ -54,10 +54,10 @@ export class CsrfGuard implements CanActivate {
   ) {}
 
   /**
-   * Nest calls it before the handler; synchronously for the requests it does not check, which pay
-   * no promise. Returns `true` for a request it does not check (a method
-   * outside `csrf.methods`, a GraphQL query, a handler or class under `@SkipCsrf()`, a WebSocket
-   * message, an RPC call, any request with CSRF turned off) and for one that passes the check;
+   * Nest calls it before the handler. Returns `true` at once, with no promise, for a request it
+   * does not check (a method outside `csrf.methods`, a GraphQL query, a handler or class under
+   * `@SkipCsrf()`, a WebSocket message, an RPC call, any request with CSRF turned off), and `true`
+   * for one that passes the check;
    * otherwise throws a {@link CsrfException} (403 with its `reason`) over HTTP, or an error whose
    * `extensions.code` is `FORBIDDEN` for a GraphQL mutation.
    */
