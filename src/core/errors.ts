@@ -53,6 +53,10 @@ export class SessionUnavailableError extends SessionError {
 /**
  * A write would make the serialized session larger than `maxSize`; the write is undone. Its
  * message names the segment and the sizes for the log; the 413 a client gets names neither.
+ *
+ * The built-in memory store throws it too, with the segment `(memory store)`, for a record it
+ * cannot hold within `memoryStoreMaxBytes` (a user's index of sessions, or a merge of concurrent
+ * writes): nothing of that commit is stored.
  */
 export class SessionTooLargeError extends SessionError {
   constructor(
@@ -60,13 +64,12 @@ export class SessionTooLargeError extends SessionError {
     readonly segment: string,
     /** The size in bytes the serialized session would have had. */
     readonly size: number,
-    /** The `maxSize` option in force. */
+    /** The `maxSize` option in force; `memoryStoreMaxBytes` when the memory store refused. */
     readonly maxSize: number,
+    /** Replaces the message, for a refusal that is not a write to one segment. */
+    message = `Session too large: writing to segment "${segment}" would make the session ${size} bytes, over maxSize ${maxSize}`,
   ) {
-    super(
-      'SESSION_TOO_LARGE',
-      `Session too large: writing to segment "${segment}" would make the session ${size} bytes, over maxSize ${maxSize}`,
-    );
+    super('SESSION_TOO_LARGE', message);
     this.name = 'SessionTooLargeError';
   }
 }

@@ -2,6 +2,7 @@ import type { Cache } from 'cache-manager';
 import { DEFAULT_COOKIE_PARAMS, validateCookieParams, type CookieParams } from './cookie-params.js';
 import { SessionOptionsError } from './errors.js';
 import { Randval, type RandvalInterface } from './randval.js';
+import { serializeRecord } from './session-record.js';
 
 /** CSRF protection settings: the `csrf` option of `SessionModule.forRoot()`. */
 export interface CsrfOptions {
@@ -49,7 +50,8 @@ export interface SessionModuleOptions {
   memoryStoreMaxSessions?: number;
   /**
    * Size cap of the default in-memory store in bytes of serialized sessions (the process uses
-   * about twice that). Default 134 217 728 (128 MiB).
+   * about twice that). At least the largest session, `maxSize` plus 53 bytes for a CSRF secret,
+   * and at least 125. Default 134 217 728 (128 MiB).
    */
   memoryStoreMaxBytes?: number;
   /**
@@ -169,10 +171,11 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
     options.memoryStoreMaxBytes,
     128 * 1024 * 1024,
   );
-  if (memoryStoreMaxBytes < maxSize) {
+  const largest = largestSession(maxSize);
+  if (options.store === undefined && memoryStoreMaxBytes < largest) {
     throw new SessionOptionsError(
       'memoryStoreMaxBytes',
-      `must be at least maxSize (${maxSize}): the memory store must fit one full session`,
+      `must be at least ${largest}: the memory store must fit the largest session, maxSize (${maxSize}) and a CSRF secret`,
     );
   }
   return {
@@ -269,6 +272,37 @@ function normalizeOrigin(origin: unknown): string {
     );
   }
   return url.origin;
+}
+
+// Epoch ms have 13 digits from 2001 until the year 2286.
+const LATEST_TIME = 10 ** 13 - 1;
+/** A new session with nothing set: what a session holds at least, whatever `maxSize`. */
+const EMPTY_SESSION_BYTES = Buffer.byteLength(
+  serializeRecord({ createdAt: LATEST_TIME, lastSeen: LATEST_TIME, segments: new Map() }),
+);
+/**
+ * What a CSRF secret (32 bytes, 43 characters of base64url) adds to a session: its
+ * `,"csrf":"…"` member.
+ */
+const CSRF_SECRET_BYTES =
+  Buffer.byteLength(
+    serializeRecord({
+      createdAt: LATEST_TIME,
+      lastSeen: LATEST_TIME,
+      segments: new Map(),
+      csrf: 'x'.repeat(43),
+    }),
+  ) - EMPTY_SESSION_BYTES;
+
+/**
+ * The largest session a commit can store under `maxSize`: every write that grows a session past
+ * `maxSize` is refused, a user binding included, except a new CSRF secret (forms depend on a
+ * token), which can take a session that far over. Below the size of an empty session, it is that
+ * session and its secret. Only concurrent requests, whose writes each fit but whose merge does
+ * not, can make a larger record; the memory store refuses one over its bound with a 413.
+ */
+function largestSession(maxSize: number): number {
+  return Math.max(maxSize, EMPTY_SESSION_BYTES) + CSRF_SECRET_BYTES;
 }
 
 // Far beyond any session's life, and small enough that a store can keep twice it as a TTL

@@ -1,3 +1,4 @@
+import { SessionTooLargeError } from '../core/errors.js';
 import type { SessionRecord } from '../core/session-record.js';
 import type {
   CommitOutcome,
@@ -10,8 +11,8 @@ import type {
 /** Options of {@link MemorySessionStore}. */
 export interface MemorySessionStoreOptions {
   /**
-   * Most keys held at once: sessions plus the short-lived markers `regenerateId()` leaves under
-   * old ids. A positive integer; default 100 000.
+   * Most sessions held at once. The short-lived markers `regenerateId()` leaves under old ids are
+   * held apart from them, at most as many again. A positive integer; default 100 000.
    */
   maxSessions?: number;
   /**
@@ -36,10 +37,13 @@ const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
  */
 const PROTECTED_SHARE = 0.8;
 
-/** Entries of each segment the sweep examines per write. */
+/** Entries of each segment, and moved markers, the sweep examines per write. */
 const SWEEP_STEP = 2;
 
-/** What one key holds, and its place in a segment's recency list. */
+/** The segment a `SessionTooLargeError` of this store names: it refuses a whole record. */
+const MEMORY_STORE_SEGMENT = '(memory store)';
+
+/** A session's key, and its place in a segment's recency list. */
 class Entry {
   /** The neighbour used less recently (towards the head). */
   older: Entry | undefined = undefined;
@@ -49,10 +53,17 @@ class Entry {
 
   constructor(
     readonly key: string,
-    public held: StoredSession | 'moved',
+    public held: StoredSession,
     public expiresAt: number,
     public size: number,
   ) {}
+}
+
+/** A live session the last commit evicted: what a move of its key must find to take it. */
+interface Evicted {
+  readonly version: unknown;
+  readonly expiresAt: number;
+  readonly createdAt: number;
 }
 
 /**
@@ -101,11 +112,16 @@ class Segment {
  * again after its key was deleted or replaced still gets a new version, so a request holding the
  * old one cannot overwrite what came in between.
  *
- * Memory is bounded by a count of keys and by the sum of the committed sizes. Eviction is
+ * Memory is bounded by a count of sessions and by the sum of the committed sizes. Eviction is
  * scan-resistant (a segmented LRU): a session used in one request only (created, never loaded
  * again) is on probation and is evicted before any session used in two or more (protected). A
  * flood of one-shot sessions, such as anonymous visitors of a page that renders a CSRF token,
  * therefore only ever evicts other one-shot sessions.
+ *
+ * `regenerateId()` writes the session under its new key, then moves the old key. The pair keeps
+ * what the session was: the new key takes the old one's place among the sessions in use, the
+ * moved marker is held apart from the sessions (no flood of sessions evicts it before its time),
+ * and an old key that the new key's own write evicted to make room can still be moved.
  */
 export class MemorySessionStore implements SessionStore {
   /** One process, one map: nothing interleaves a compare and its set. */
@@ -119,6 +135,15 @@ export class MemorySessionStore implements SessionStore {
   readonly #entries = new Map<string, Entry>();
   readonly #probation = new Segment();
   readonly #protected = new Segment();
+  /**
+   * Moved markers, each with the epoch ms it expires at, oldest first. They take no bytes and
+   * are never evicted for a session; past `maxSessions` of them, the oldest goes.
+   */
+  readonly #markers = new Map<string, number>();
+  /** The live sessions the last commit evicted to make room. */
+  readonly #evicted = new Map<string, Evicted>();
+  /** The entry the last commit created, if that was its last write. */
+  #created: Entry | undefined = undefined;
   #lastVersion = 0;
 
   constructor(options: MemorySessionStoreOptions = {}) {
@@ -134,7 +159,7 @@ export class MemorySessionStore implements SessionStore {
     this.#now = now;
   }
 
-  /** How many keys are held: live or expired sessions and moved markers not yet swept. */
+  /** How many sessions are held, live or expired and not yet swept; moved markers not counted. */
   get size(): number {
     return this.#entries.size;
   }
@@ -146,8 +171,10 @@ export class MemorySessionStore implements SessionStore {
 
   /** What is stored under `key`; a live session found counts as a use of it. */
   load(key: string): MemoryLookup {
-    const entry = this.#live(key, this.#now());
-    if (entry === undefined || entry.held === 'moved') return entry?.held;
+    const now = this.#now();
+    if (this.#isMoved(key, now)) return 'moved';
+    const entry = this.#live(key, now);
+    if (entry === undefined) return undefined;
     entry.segment!.unlink(entry);
     this.#use(entry);
     return entry.held;
@@ -156,7 +183,9 @@ export class MemorySessionStore implements SessionStore {
   /**
    * Stores `record` under `key` for `ttl` ms if what is stored has version `expected`
    * (`undefined`: only if nothing live is stored; a moved marker is a conflict). Throws a
-   * `RangeError` for a `ttl` that is not positive or a `size` that is negative or over `maxBytes`.
+   * `RangeError` for a `ttl` that is not positive or a `size` that is not a number ≥ 0, and a
+   * `SessionTooLargeError` (stored nothing) for a record that would be stored but is larger than
+   * `maxBytes`.
    */
   commit(
     key: string,
@@ -166,29 +195,40 @@ export class MemorySessionStore implements SessionStore {
     size: number,
   ): CommitOutcome {
     checkTtl(ttl);
-    if (!(size >= 0 && size <= this.#maxBytes)) {
-      throw new RangeError(
-        `MemorySessionStore: a session of ${size} bytes cannot be stored within maxBytes ${this.#maxBytes}`,
-      );
+    if (!(size >= 0)) {
+      throw new RangeError(`MemorySessionStore: size must be a number of bytes, got ${size}`);
     }
     const now = this.#now();
     this.#sweep(now);
+    this.#evicted.clear();
+    this.#created = undefined;
+    if (this.#isMoved(key, now)) return { committed: false, current: 'moved' };
     const entry = this.#live(key, now);
     const current = entry?.held;
-    if (current === 'moved') return { committed: false, current };
     if (current === undefined ? expected !== undefined : current.version !== expected) {
       return { committed: false, current };
+    }
+    // Refused as the library refuses any session too large, so the request answers 413 instead
+    // of sending its cookie for a session that was never stored.
+    if (size > this.#maxBytes) {
+      throw new SessionTooLargeError(
+        MEMORY_STORE_SEGMENT,
+        size,
+        this.#maxBytes,
+        `Session too large: the memory store cannot hold a record of ${size} bytes within its maxBytes ${this.#maxBytes} (memoryStoreMaxBytes)`,
+      );
     }
     const version = ++this.#lastVersion;
     const held: StoredSession = { record, version, size };
     if (entry === undefined) {
-      this.#makeRoom(size);
+      this.#makeRoom(size, now);
       const created = new Entry(key, held, now + ttl, size);
       this.#entries.set(key, created);
       this.#probation.push(created);
+      this.#created = created;
     } else {
       entry.segment!.unlink(entry);
-      this.#makeRoom(size);
+      this.#makeRoom(size, now);
       entry.held = held;
       entry.expiresAt = now + ttl;
       entry.size = size;
@@ -200,28 +240,85 @@ export class MemorySessionStore implements SessionStore {
   /**
    * Replaces the session under `key` with the moved marker for `ttl` ms if it still has version
    * `expected`; otherwise changes nothing and hands back what is stored.
+   *
+   * `regenerateId()` calls it right after writing the new key, with nothing in between (this
+   * store answers synchronously). That write may have evicted this very session to make room,
+   * when the store is nearly full: had the move come first, it would have found the session, so
+   * a session the last commit evicted at version `expected` is moved too. One destroyed,
+   * revoked, expired, or evicted earlier is not.
    */
   move(key: string, expected: unknown, ttl: number): MoveOutcome {
     checkTtl(ttl);
     const now = this.#now();
     this.#sweep(now);
+    if (this.#isMoved(key, now)) return { moved: false, current: 'moved' };
     const entry = this.#live(key, now);
-    if (entry === undefined || typeof entry.held !== 'object' || entry.held.version !== expected) {
-      return { moved: false, current: entry?.held };
+    let createdAt: number;
+    if (entry !== undefined) {
+      if (entry.held.version !== expected) return { moved: false, current: entry.held };
+      createdAt = entry.held.record.createdAt;
+      this.#drop(entry);
+    } else {
+      const evicted = this.#evicted.get(key);
+      if (evicted === undefined || evicted.version !== expected || now >= evicted.expiresAt) {
+        return { moved: false, current: undefined };
+      }
+      this.#evicted.delete(key);
+      createdAt = evicted.createdAt;
     }
-    // A marker is no session in use: it waits on probation, and holds no bytes.
-    entry.segment!.unlink(entry);
-    entry.held = 'moved';
-    entry.expiresAt = now + ttl;
-    entry.size = 0;
-    this.#probation.push(entry);
+    this.#mark(key, now + ttl);
+    this.#handOver(createdAt);
     return { moved: true };
   }
 
   /** Removes whatever is stored under `key`. */
   delete(key: string): void {
+    this.#markers.delete(key);
+    this.#evicted.delete(key);
     const entry = this.#entries.get(key);
     if (entry) this.#drop(entry);
+  }
+
+  /** Whether a moved marker is live under `key`; an expired one is dropped on the way. */
+  #isMoved(key: string, now: number): boolean {
+    const expiresAt = this.#markers.get(key);
+    if (expiresAt === undefined) return false;
+    if (now < expiresAt) return true;
+    this.#markers.delete(key);
+    return false;
+  }
+
+  /**
+   * Leaves the moved marker under `key`. Markers stay out of the sessions' segments: on
+   * probation, a flood of one-request sessions would evict one within seconds, and a late request
+   * of the old id would then find nothing and expire the browser's new cookie. Their own bound
+   * only matters to more `regenerateId()` calls within a marker's minute than `maxSessions`.
+   */
+  #mark(key: string, expiresAt: number): void {
+    const markers = this.#markers;
+    markers.set(key, expiresAt);
+    if (markers.size > this.#maxSessions) markers.delete(markers.keys().next().value!);
+  }
+
+  /**
+   * Gives the session the last commit created the place of the one just moved, whose new key it
+   * is: written as a new key, it would otherwise start on probation, and a flood of one-request
+   * sessions would evict a user who has just signed in. A moved session was loaded by the request
+   * that moved it, so this is at least its second use. The record's creation time, which a
+   * `regenerateId()` keeps, tells that the two are one session.
+   */
+  #handOver(createdAt: number): void {
+    const created = this.#created;
+    this.#created = undefined;
+    if (
+      created === undefined ||
+      created.segment !== this.#probation ||
+      created.held.record.createdAt !== createdAt
+    ) {
+      return;
+    }
+    this.#probation.unlink(created);
+    this.#use(created);
   }
 
   /** The entry under `key` unless it has expired; an expired one is dropped on the way. */
@@ -254,16 +351,26 @@ export class MemorySessionStore implements SessionStore {
   /**
    * Evicts least recently used entries until one more of `size` bytes fits, probation first:
    * a protected session goes only when probation is empty, which the protected share keeps
-   * rare. An entry being replaced is unlinked first, so it is never its own victim.
+   * rare. An entry being replaced is unlinked first, so it is never its own victim. The live
+   * sessions evicted are remembered for a {@link move} that follows.
    */
-  #makeRoom(size: number): void {
+  #makeRoom(size: number, now: number): void {
     const probation = this.#probation;
     const guarded = this.#protected;
     while (
       probation.count + guarded.count >= this.#maxSessions ||
       probation.bytes + guarded.bytes + size > this.#maxBytes
     ) {
-      this.#drop((probation.head ?? guarded.head)!);
+      const victim = (probation.head ?? guarded.head)!;
+      if (now < victim.expiresAt) {
+        const { version, record } = victim.held;
+        this.#evicted.set(victim.key, {
+          version,
+          expiresAt: victim.expiresAt,
+          createdAt: record.createdAt,
+        });
+      }
+      this.#drop(victim);
     }
   }
 
@@ -280,10 +387,18 @@ export class MemorySessionStore implements SessionStore {
    * ones. Walking against the direction entries are appended, a pass never meets an entry
    * appended during it, so each pass ends after at most as many steps as the segment held when
    * it began, and an expired entry is gone within two passes: a bounded, amortized O(1) cost.
+   * Markers all live for the minute `regenerateId()` gives them, so the oldest expire first:
+   * their sweep drops expired ones from the oldest on.
    */
   #sweep(now: number): void {
     this.#sweepSegment(this.#probation, now);
     this.#sweepSegment(this.#protected, now);
+    let step = 0;
+    for (const [key, expiresAt] of this.#markers) {
+      if (step === SWEEP_STEP || now < expiresAt) break;
+      this.#markers.delete(key);
+      step += 1;
+    }
   }
 
   #sweepSegment(segment: Segment, now: number): void {

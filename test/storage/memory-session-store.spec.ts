@@ -194,14 +194,14 @@ describe('MemorySessionStore bounds', () => {
     expect(['a', 'b', 'c', 'd'].map((key) => has(store, key))).toEqual([true, false, true, true]);
   });
 
-  it('counts moved markers against maxSessions', () => {
+  it('keeps moved markers apart from maxSessions: sessions never evict them', () => {
     const { store } = storeOn({ maxSessions: 2 });
     const a = create(store, 'a');
     store.move('a', a.version, 5000);
     create(store, 'b');
     create(store, 'c');
     expect(store.size).toBe(2);
-    expect(store.load('a')).toBeUndefined();
+    expect(store.load('a')).toBe('moved');
   });
 
   it('holds at most maxBytes of sessions, counting the size of each commit', () => {
