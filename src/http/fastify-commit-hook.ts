@@ -3,6 +3,7 @@ import { coreOf } from '../core/session-manager.js';
 import type { SessionLogger } from '../core/session-logger.js';
 import { graphqlFailureBody, graphqlFailureContentType } from './graphql-failure.js';
 import { isGraphqlRequest } from './graphql-request.js';
+import { REPLACED_RESPONSE_HEADERS } from './replaced-response-headers.js';
 import { bindResponse, existingSessionOf } from './request-session.js';
 
 type Done = (error: Error | null, payload?: unknown) => void;
@@ -21,6 +22,7 @@ interface FastifyHookReply {
   header(name: string, value: string): unknown;
   getHeader(name: string): unknown;
   removeHeader(name: string): unknown;
+  raw: { removeHeader(name: string): void };
 }
 
 /**
@@ -44,8 +46,11 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
         return payload;
       }
       logger.warn((error as Error).message);
-      reply.removeHeader('location');
-      reply.removeHeader('content-length');
+      // From Fastify's list and from the raw response, which Node merges into it on sending.
+      for (const name of REPLACED_RESPONSE_HEADERS) {
+        reply.removeHeader(name);
+        reply.raw.removeHeader(name);
+      }
       if (isGraphqlRequest(request)) {
         reply.code(200);
         reply.header('content-type', graphqlFailureContentType(reply.getHeader('content-type')));

@@ -4,6 +4,7 @@ import type { SessionLogger } from '../core/session-logger.js';
 import { coreOf, type SessionManager } from '../core/session-manager.js';
 import { graphqlFailureBody, graphqlFailureContentType } from './graphql-failure.js';
 import { isGraphqlRequest } from './graphql-request.js';
+import { REPLACED_RESPONSE_HEADERS } from './replaced-response-headers.js';
 
 type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
 
@@ -33,7 +34,7 @@ export function installResponseHold(appResponse: object): void {
   const end = proto.end as Call;
   proto.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     const hold = holds.get(this);
-    return hold ? hold.call(writeHead, args, this, end) : writeHead.apply(this, args);
+    return hold ? hold.writeHead(writeHead, args, end) : writeHead.apply(this, args);
   } as ServerResponse['writeHead'];
   proto.flushHeaders = function (this: ServerResponse, ...args: unknown[]) {
     const hold = holds.get(this);
@@ -77,7 +78,7 @@ export function holdResponseUntilCommitted(
   const write = res.write as Call;
   const end = res.end as Call;
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    return hold.call(writeHead, args, this, end);
+    return hold.writeHead(writeHead, args, end);
   } as ServerResponse['writeHead'];
   res.flushHeaders = function (this: ServerResponse, ...args: unknown[]) {
     hold.call(flushHeaders, args, undefined, end);
@@ -98,6 +99,8 @@ class ResponseHold {
   private headersDecided = false;
   // After a failed commit the response is the error: the handler's own output is dropped.
   private replaced = false;
+  // Callbacks of dropped calls, waiting for the error response to finish.
+  private dropped: Array<() => void> | undefined;
 
   /** `release` runs once the response has ended. */
   constructor(
@@ -109,11 +112,29 @@ class ResponseHold {
   ) {}
 
   /**
+   * `writeHead()`: its headers argument goes on the response at once, and only the status is
+   * held. Node applies that argument with `setHeader()`, so replayed after the commit it would
+   * replace the session's `Set-Cookie` and `Cache-Control`; here a `Set-Cookie` in it is added to
+   * those already set, and the commit's own headers come after it.
+   */
+  writeHead(writeHead: Call, args: unknown[], end: Call): unknown {
+    const { res } = this;
+    // Node's own end(), write() and flushHeaders() call writeHead() with the status alone.
+    if (args.length > 1 && !this.headersDecided && !res.headersSent) {
+      args = applyWriteHeadHeaders(res, args);
+    }
+    return this.call(writeHead, args, res, end);
+  }
+
+  /**
    * Runs `method` now, or once the session is committed; `answer` is what the caller gets, `end`
    * the response's own `end()`, which sends the error if the commit fails.
    */
   call(method: Call, args: unknown[], answer: unknown, end: Call): unknown {
-    if (this.replaced) return answer;
+    if (this.replaced) {
+      this.drop(args);
+      return answer;
+    }
     if (this.held) {
       this.held.push([method, args]);
       return answer;
@@ -176,20 +197,26 @@ class ResponseHold {
   private replay(end: Call): void {
     const calls = this.held!;
     this.held = undefined;
+    let next = 0;
     try {
-      for (const [method, args] of calls) this.call(method, args, undefined, end);
+      for (; next < calls.length; next++) {
+        const [method, args] = calls[next]!;
+        this.call(method, args, undefined, end);
+      }
     } catch (error) {
-      this.abandon(error, end);
+      this.abandon(error, end, calls.slice(next));
     }
   }
 
   /**
    * A held call that throws once replayed (a second `writeHead()`, a bad status code) would have
-   * thrown in the handler, whose caller no longer waits: the calls after it are dropped and the
-   * response ends, with a 500 if its headers have not gone out, rather than hang or reject.
+   * thrown in the handler, whose caller no longer waits: it and the calls after it (`dropped`)
+   * are dropped and the response ends, with a 500 if its headers have not gone out, rather than
+   * hang or reject.
    */
-  private abandon(error: unknown, end: Call): void {
+  private abandon(error: unknown, end: Call, dropped: Array<[Call, unknown[]]>): void {
     const { res } = this;
+    for (const [, args] of dropped) this.drop(args);
     this.logger.warn(`Response failed once the session was committed: ${String(error)}`);
     if (res.headersSent) {
       end.call(res);
@@ -207,6 +234,7 @@ class ResponseHold {
       return this.replay(end);
     }
     logger.warn((error as Error).message);
+    for (const [, args] of this.held!) this.drop(args);
     this.held = undefined;
     if (isGraphqlRequest(this.request)) {
       const type = graphqlFailureContentType(res.getHeader('content-type'));
@@ -224,12 +252,88 @@ class ResponseHold {
    */
   private sendInstead(status: number, contentType: string, body: string, end: Call): void {
     const { res } = this;
-    res.removeHeader('location');
-    res.removeHeader('content-length');
-    // Express tagged the handler's body: the tag must not vouch for the error.
-    res.removeHeader('etag');
+    for (const name of REPLACED_RESPONSE_HEADERS) res.removeHeader(name);
     res.statusCode = status;
     res.setHeader('content-type', contentType);
     end.call(res, body);
   }
+
+  /**
+   * Runs the callback of a call dropped for the error response (`end(cb)`, `write(chunk, cb)`)
+   * once that response has finished, as Node would have run it, so a handler awaiting it goes on;
+   * never from within the handler's call.
+   */
+  private drop(args: unknown[]): void {
+    const last = args[args.length - 1];
+    if (typeof last !== 'function') return;
+    const callback = last as () => void;
+    if (this.dropped) {
+      this.dropped.push(callback);
+      return;
+    }
+    const { res } = this;
+    if (res.writableFinished || res.destroyed) {
+      process.nextTick(callback);
+      return;
+    }
+    const dropped = [callback];
+    this.dropped = dropped;
+    // A client gone before the error went out gets no 'finish', only a 'close'.
+    const run = () => {
+      res.off('finish', run);
+      res.off('close', run);
+      this.dropped = undefined;
+      for (const each of dropped) each();
+    };
+    res.once('finish', run);
+    res.once('close', run);
+  }
+}
+
+/**
+ * Puts the headers argument of `writeHead(status[, statusMessage][, headers])` on `res` the way
+ * Node would, except that a `Set-Cookie` in it is added to those already set rather than replacing
+ * them; returns the call's arguments without it. Takes the object form and the raw list forms
+ * (`[name, value, ...]`, `[[name, value], ...]`); anything else, an odd list among them, is left
+ * to Node's `writeHead()`, which refuses it.
+ */
+function applyWriteHeadHeaders(res: ServerResponse, args: unknown[]): unknown[] {
+  const [status, message] = args;
+  const withMessage = typeof message === 'string';
+  const headers = withMessage ? args[2] : (args[2] ?? message);
+  const rest = withMessage ? [status, message] : [status];
+  if (headers === undefined || headers === null) return args;
+  if (!Array.isArray(headers)) {
+    if (typeof headers !== 'object') return args;
+    for (const [name, value] of Object.entries(headers)) {
+      if (!name) continue;
+      if (name.toLowerCase() === 'set-cookie') res.appendHeader(name, value as string[]);
+      else res.setHeader(name, value as string[]);
+    }
+    return rest;
+  }
+  const pairs = rawHeaderPairs(headers);
+  if (!pairs) return args;
+  // A raw list may repeat a name: its values replace the response's, and add up among themselves.
+  for (const [name] of pairs) {
+    if (typeof name === 'string' && name && name.toLowerCase() !== 'set-cookie') {
+      res.removeHeader(name);
+    }
+  }
+  // appendHeader() refuses a name or value Node's writeHead() would refuse, with its error.
+  for (const [name, value] of pairs) {
+    if (name) res.appendHeader(name as string, value as string[]);
+  }
+  return rest;
+}
+
+/** The `[name, value]` pairs of a raw header list, or `undefined` for a list Node refuses. */
+function rawHeaderPairs(list: unknown[]): Array<[unknown, unknown]> | undefined {
+  if (list.length > 0 && list.every((entry) => Array.isArray(entry))) {
+    return (list as unknown[][]).map((entry) => [entry[0], entry[1]]);
+  }
+  if (list.length % 2 !== 0) return undefined;
+  const pairs: Array<[unknown, unknown]> = [];
+  for (let n = 0; n < list.length; n += 2) pairs.push([list[n], list[n + 1]]);
+  return pairs;
 }
