@@ -1,6 +1,7 @@
 import KeyvRedis, { createCluster } from '@keyv/redis';
 import { createCache, type Cache } from 'cache-manager';
 import { Keyv } from 'keyv';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { followClusterTopology } from '../../src/index.js';
 
 /**
@@ -8,7 +9,7 @@ import { followClusterTopology } from '../../src/index.js';
  * cluster mode) that keeps working through a master failover.
  *
  * @param rootNodes a few cluster nodes to read the slot map from, e.g. `redis://10.0.0.1:6379`;
- * list more than one, so that the app can start while one of them is down.
+ * list more than one, so that the slot map can be read while one of them is down.
  */
 export async function createClusterSessionCache(rootNodes: string[]): Promise<Cache> {
   const cluster = createCluster({
@@ -26,8 +27,16 @@ export async function createClusterSessionCache(rootNodes: string[]): Promise<Ca
   });
   // node-redis v5 would send a failed master's slots to the dead node until it came back.
   followClusterTopology(cluster);
-  // Connect before serving: commands sent while the slot map is still being read would fail.
-  await cluster.connect();
+  // Without a listener, the `error` of a root node that is down would end the connect instead of
+  // letting it try the next one. A store that fails shows as 503s and in the health check.
+  cluster.on('error', () => undefined);
+  // Read the slot map before serving: commands sent before it would fail. The connect waits for
+  // every master too, which takes until the cluster fails over a master that is down (forever if
+  // its whole shard is): past 2 s the app starts anyway, and that shard's sessions get 503 until
+  // it answers. If every root node refuses the connection, the connect fails: the app does not
+  // start.
+  const connecting = cluster.connect();
+  await Promise.race([connecting, sleep(2000, undefined, { ref: false })]);
   const store = new KeyvRedis(cluster, { throwOnErrors: true, connectionTimeout: 1000 });
   const keyv = new Keyv({ store, namespace: 'sess', throwOnErrors: true });
   return createCache({ stores: [keyv] });

@@ -47,16 +47,30 @@ export interface ClusterTopologyOptions {
    * Default 500.
    */
   interval?: number;
+  /**
+   * How long a node may take to answer the follower's PING, and a read of the slot map may take,
+   * in ms. A node that stalls (a stopped process, a hung host) keeps its connection open and
+   * answers nothing: past this, the follower asks another node, or tries again later. Default
+   * 1000.
+   */
+  timeout?: number;
 }
 
 /** A running {@link followClusterTopology}. */
 export interface ClusterTopologyFollower {
   /**
-   * Reads the slot map again now, asking a node that answers (the other masters first). Resolves
-   * once the cluster client uses the new map; never rejects. Meant for a store that saw a
-   * command fail: a failover may have moved the key's slot.
+   * Reads the slot map again now, from a node that answers a PING (the masters first). Resolves
+   * once the cluster client uses the new map, or once the read took longer than `timeout`;
+   * never rejects.
    */
   refresh(): Promise<void>;
+  /**
+   * Watches a command sent through the cluster client and returns it unchanged. If it fails, or
+   * has not settled within `interval` ms, a failover may have moved its slot: the follower reads
+   * the slot map again, at most once per `interval` however many commands it watches. This is
+   * how a master that stalls is followed, since its connection stays up and raises no event.
+   */
+  watch<T>(command: Promise<T>): Promise<T>;
 }
 
 const followers = new WeakMap<RedisClusterClient, ClusterTopologyFollower>();
@@ -71,10 +85,12 @@ const followers = new WeakMap<RedisClusterClient, ClusterTopologyFollower>();
  * `node-reconnecting` events; while any master's connection is down it has the cluster client
  * read the slot map again every `interval` ms, from a node that answers. Once the cluster has
  * promoted the replica, that read drops the dead node (closing its connection) and routes its
- * slots to the new master; then the follower goes quiet again. Following the same client twice
+ * slots to the new master; then the follower goes quiet again. A master that stalls instead
+ * keeps its connection open and raises no event: the commands {@link ClusterTopologyFollower.watch}
+ * sees fail or hang make the follower read the slot map then. Following the same client twice
  * returns the first follower.
  *
- * @returns the follower, whose `refresh()` a store may call when a command failed.
+ * @returns the follower, whose `watch()` a store wraps its commands in.
  */
 export function followClusterTopology(
   cluster: RedisClusterClient,
@@ -82,19 +98,45 @@ export function followClusterTopology(
 ): ClusterTopologyFollower {
   const existing = followers.get(cluster);
   if (existing) return existing;
-  const interval = options.interval ?? 500;
-  if (!Number.isFinite(interval) || interval <= 0) {
-    throw new RangeError(`followClusterTopology: interval must be a positive number of ms`);
-  }
+  const interval = positive('interval', options.interval ?? 500);
+  const timeout = positive('timeout', options.timeout ?? 1000);
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let lastStarted = -Infinity;
 
   const refresh = (): Promise<void> => {
-    running ??= rediscover(cluster).finally(() => {
-      running = undefined;
-    });
-    return running;
+    if (running) return running;
+    lastStarted = Date.now();
+    // Bounded: a read that hangs must neither hold every later refresh nor keep `refresh()`
+    // pending; once it is dropped, the next refresh asks again.
+    const attempt = within(rediscover(cluster, timeout), 2 * timeout)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        if (running === attempt) running = undefined;
+      });
+    running = attempt;
+    return attempt;
+  };
+
+  const suspect = () => {
+    if (running || Date.now() - lastStarted < interval) return;
+    void refresh();
+  };
+
+  const watch = <T>(command: Promise<T>): Promise<T> => {
+    const late = setTimeout(suspect, interval).unref();
+    command.then(
+      () => clearTimeout(late),
+      () => {
+        clearTimeout(late);
+        suspect();
+      },
+    );
+    return command;
   };
 
   const tick = () => {
@@ -115,7 +157,7 @@ export function followClusterTopology(
   cluster.on('node-error', nodeTrouble);
   cluster.on('node-reconnecting', nodeTrouble);
 
-  const follower = { refresh };
+  const follower = { refresh, watch };
   followers.set(cluster, follower);
   return follower;
 }
@@ -171,18 +213,67 @@ function isDown(node: RedisClusterNode): boolean {
 }
 
 /**
- * Rediscovers from a node that answers: starting from a dead one would cost a failed connection
- * and an `error` event on the cluster client before node-redis falls back to its root nodes.
+ * Rediscovers from a node that just answered a PING. A dead node would cost a failed connection
+ * and an `error` event before node-redis falls back to its root nodes; a stalled one (its
+ * connection still `isReady`) would take node-redis's `CLUSTER SLOTS` and never answer, and
+ * node-redis shares that one pending rediscovery with every later one, its own included. Only
+ * when no known node answers does the read start from the root nodes.
  */
-async function rediscover(cluster: RedisClusterClient): Promise<void> {
+async function rediscover(cluster: RedisClusterClient, timeout: number): Promise<void> {
   if (!cluster.isOpen) return;
-  const nodes = [...cluster.masters, ...cluster.replicas];
-  const start = nodes.find((node) => node.client?.isReady) ?? nodes.find((node) => node.client);
-  if (!start?.client) return;
+  const known = [...cluster.masters, ...cluster.replicas];
+  const start =
+    (await answering(cluster.masters, timeout)) ??
+    (await answering(cluster.replicas, timeout)) ??
+    known.find((node) => node.client && !node.client.isReady)?.client ??
+    known.find((node) => node.client)?.client;
+  if (!start || !cluster.isOpen) return;
   try {
-    await cluster._slots.rediscover(start.client);
+    await cluster._slots.rediscover(start);
   } catch {
     // Every node failed to answer: the cluster client has emitted the `error` already, and the
-    // next tick tries again.
+    // next refresh tries again.
   }
+}
+
+/** The client of the first of `nodes` whose connection is up to answer a PING within `timeout`. */
+async function answering(
+  nodes: readonly RedisClusterNode[],
+  timeout: number,
+): Promise<RedisClusterNodeClient | undefined> {
+  const clients = nodes.flatMap((node) => (node.client?.isReady ? [node.client] : []));
+  if (clients.length === 0) return undefined;
+  return within(
+    Promise.any(
+      clients.map(async (client) => {
+        await client.ping();
+        return client;
+      }),
+    ),
+    timeout,
+  ).catch(() => undefined);
+}
+
+/** Settles like `work`, or resolves with `undefined` after `ms`; `work` failing later is observed. */
+function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms, undefined).unref();
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`followClusterTopology: ${name} must be a positive number of ms`);
+  }
+  return value;
 }

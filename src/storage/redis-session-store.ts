@@ -12,6 +12,7 @@ import {
   followClusterTopology,
   isRedisClusterClient,
   pingClusterMasters,
+  type ClusterTopologyFollower,
 } from './cluster-topology.js';
 import { then } from '../core/maybe-promise.js';
 import { RecentSessions } from './recent-sessions.js';
@@ -72,6 +73,8 @@ export class RedisSessionStore implements SessionStore {
     private readonly deserialize: (data: string) => Envelope | Promise<Envelope>,
     /** Whether `serialize`/`deserialize` are Keyv's own defaults, which the store can inline. */
     private readonly defaultCodec: boolean,
+    /** On a cluster: told of every command, so one that fails or hangs re-reads the slot map. */
+    private readonly follower: ClusterTopologyFollower | undefined,
   ) {
     // Keyv re-emits client errors; without a listener an `error` event would crash the process.
     keyv.on('error', () => undefined);
@@ -98,13 +101,14 @@ export class RedisSessionStore implements SessionStore {
       return undefined;
     }
     // node-redis v5 would keep sending a failed master's slots to the dead node.
-    if (isRedisClusterClient(client)) followClusterTopology(client);
+    const follower = isRedisClusterClient(client) ? followClusterTopology(client) : undefined;
     return new RedisSessionStore(
       keyv,
       adapter as KeyvRedisLike,
       keyv.serialize as (data: unknown) => string,
       keyv.deserialize as (data: string) => Envelope,
       usesDefaultCodec(keyv),
+      follower,
     );
   }
 
@@ -127,17 +131,15 @@ export class RedisSessionStore implements SessionStore {
 
   load(key: string): Promise<StoreLookup> {
     try {
-      return this.client()
-        .get(this.redisKey(key))
-        .then(
-          (raw) => (raw === null ? this.forget(key) : this.read(key, raw)),
-          (error: unknown) => {
-            // A key of another Redis type holds no session: corrupt data, not an outage.
-            if (!isWrongTypeReply(error)) throw error;
-            this.recent.forget(key);
-            return 'corrupt' as const;
-          },
-        );
+      return this.watched(this.client().get(this.redisKey(key))).then(
+        (raw) => (raw === null ? this.forget(key) : this.read(key, raw)),
+        (error: unknown) => {
+          // A key of another Redis type holds no session: corrupt data, not an outage.
+          if (!isWrongTypeReply(error)) throw error;
+          this.recent.forget(key);
+          return 'corrupt' as const;
+        },
+      );
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -186,7 +188,7 @@ export class RedisSessionStore implements SessionStore {
 
   async delete(key: string): Promise<void> {
     this.recent.forget(key);
-    await (await this.connected()).del(this.redisKey(key));
+    await this.watched(this.connected().then((client) => client.del(this.redisKey(key))));
   }
 
   /**
@@ -212,10 +214,20 @@ export class RedisSessionStore implements SessionStore {
   private run(script: RedisScript, key: string, args: string[]): Promise<unknown> {
     const client = this.client();
     const options = { keys: [this.redisKey(key)], arguments: args };
-    return client.evalSha(script.sha, options).catch((error: unknown) => {
-      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      return client.eval(script.source, options);
-    });
+    return this.watched(
+      client.evalSha(script.sha, options).catch((error: unknown) => {
+        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+        return client.eval(script.source, options);
+      }),
+    );
+  }
+
+  /**
+   * `command`, watched on a cluster: a failover the client has not followed shows only as
+   * commands that fail, or hang on a master that stalled.
+   */
+  private watched<T>(command: Promise<T>): Promise<T> {
+    return this.follower ? this.follower.watch(command) : command;
   }
 
   /** The key Keyv itself uses for `key` (its namespace, then the adapter's). */

@@ -9,7 +9,7 @@ import {
 /** A node client whose readiness the test sets. */
 class FakeNodeClient {
   constructor(public isReady: boolean) {}
-  ping = () => Promise.resolve('PONG');
+  ping: () => Promise<unknown> = () => Promise.resolve('PONG');
 }
 
 /**
@@ -23,7 +23,7 @@ class FakeCluster extends EventEmitter implements RedisClusterClient {
   /** The masters a rediscovery will find: what the cluster reports after a failover. */
   clusterMasters: { address: string; client?: FakeNodeClient }[];
   readonly rediscoveredFrom: FakeNodeClient[] = [];
-  readonly _slots = {
+  readonly _slots: { rediscover: (startWith: FakeNodeClient) => Promise<void> } = {
     rediscover: async (startWith: FakeNodeClient) => {
       this.rediscoveredFrom.push(startWith);
       this.masters = this.clusterMasters;
@@ -98,6 +98,54 @@ describe('followClusterTopology', () => {
     expect(() => followClusterTopology(new FakeCluster([true]), { interval: 0 })).toThrow(
       /interval must be a positive number/,
     );
+    expect(() => followClusterTopology(new FakeCluster([true]), { timeout: -1 })).toThrow(
+      /timeout must be a positive number/,
+    );
+  });
+
+  it('reads the slot map from a node that answers a PING, not from a stalled one', async () => {
+    const cluster = new FakeCluster([true, true, true]);
+    // Stopped, not dead: its connection stays up and it answers nothing.
+    cluster.masters[0]!.client!.ping = () => new Promise(() => undefined);
+    await followClusterTopology(cluster).refresh();
+    expect(cluster.rediscoveredFrom).toEqual([cluster.masters[1]!.client]);
+  });
+
+  it('gives up on a read of the slot map that hangs, and reads again on the next refresh', async () => {
+    const cluster = new FakeCluster([true, true]);
+    const rediscover = cluster._slots.rediscover;
+    let calls = 0;
+    cluster._slots.rediscover = (startWith) => {
+      calls++;
+      return calls === 1 ? new Promise(() => undefined) : rediscover(startWith);
+    };
+    const follower = followClusterTopology(cluster, { timeout: 1000 });
+    let settled = false;
+    void follower.refresh().then(() => (settled = true));
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(settled).toBe(true);
+    await follower.refresh();
+    expect(calls).toBe(2);
+  });
+
+  it('re-reads the slot map when a watched command fails or hangs, once per interval', async () => {
+    const cluster = new FakeCluster([true, true, true]);
+    const follower = followClusterTopology(cluster, { interval: 500 });
+    const fast = follower.watch(Promise.resolve('PONG'));
+    await expect(fast).resolves.toBe('PONG');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(cluster.rediscoveredFrom).toHaveLength(0);
+
+    // The command's own caller still sees its failure.
+    await expect(follower.watch(Promise.reject(new Error('offline')))).rejects.toThrow('offline');
+    await expect(follower.watch(Promise.reject(new Error('offline')))).rejects.toThrow('offline');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(cluster.rediscoveredFrom).toHaveLength(1);
+
+    // A master that stalled: the command neither answers nor fails.
+    void follower.watch(new Promise(() => undefined));
+    await jest.advanceTimersByTimeAsync(500);
+    expect(cluster.rediscoveredFrom).toHaveLength(2);
   });
 
   it('recognizes a cluster client and nothing else', () => {
