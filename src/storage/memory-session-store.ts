@@ -393,6 +393,8 @@ export class MemorySessionStore implements SessionStore {
   #sweep(now: number): void {
     this.#sweepSegment(this.#probation, now);
     this.#sweepSegment(this.#protected, now);
+    // Most stores hold no marker: every commit would otherwise build an iterator for nothing.
+    if (this.#markers.size === 0) return;
     let step = 0;
     for (const [key, expiresAt] of this.#markers) {
       if (step === SWEEP_STEP || now < expiresAt) break;
