@@ -16,9 +16,15 @@ export interface Segment<T extends object = Record<string, unknown>> {
   get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined>;
   /**
    * Stores a JSON value; starts a session when there is none. `undefined` is not a JSON value,
-   * even for an optional key: delete a key with `remove()`.
+   * even for an optional key or in an untyped segment: delete a key with `remove()`.
    */
-  set<K extends keyof T & string>(key: K, value: Exclude<T[K], undefined>): Promise<void>;
+  // Checked against the argument's own type, not T[K]: an untyped segment's T[K] is `unknown`,
+  // from which no type can take `undefined` out. A value typed `unknown` passes, as it must for
+  // parsed input; set() checks it at run time.
+  set<K extends keyof T & string, V extends T[K]>(
+    key: K,
+    value: unknown extends V ? V : Exclude<V, undefined>,
+  ): Promise<void>;
   /** Deletes `key` from this segment. */
   remove(key: keyof T & string): Promise<void>;
   /** Empties this segment only. */
@@ -102,7 +108,10 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     });
   }
 
-  set<K extends keyof T & string>(key: K, value: Exclude<T[K], undefined>): Promise<void> {
+  set<K extends keyof T & string, V extends T[K]>(
+    key: K,
+    value: unknown extends V ? V : Exclude<V, undefined>,
+  ): Promise<void> {
     return promised(() => {
       assertKey(key);
       assertJsonValue(value, key);

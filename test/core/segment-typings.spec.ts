@@ -15,13 +15,18 @@ const OPTIONS: ts.CompilerOptions = {
   skipLibCheck: true,
 };
 
-/** The compile errors of `body`, written as a user would against a typed `cart` segment. */
+/**
+ * The compile errors of `body`, written as a user would against a typed `cart` segment and an
+ * untyped `bag` segment.
+ */
 function errorsOf(body: string): string[] {
   const source = [
     "import type { Segment } from '../../src/core/segment.js';",
-    'interface Cart { items: string[]; coupon?: string }',
+    'interface Cart { items: string[]; coupon?: string; note: string | null }',
     'declare const cart: Segment<Cart>;',
+    'declare const bag: Segment;',
     'declare const maybeCode: string | undefined;',
+    'declare const parsed: unknown;',
     'export async function use(): Promise<void> {',
     body,
     '}',
@@ -46,6 +51,7 @@ describe('Segment<T> typings', () => {
       errorsOf(`
         await cart.set('coupon', 'SAVE10');
         await cart.set('items', ['book']);
+        await cart.set('note', null);
         if (maybeCode !== undefined) await cart.set('coupon', maybeCode);
         await cart.remove('coupon');`),
     ).toEqual([]);
@@ -67,5 +73,29 @@ describe('Segment<T> typings', () => {
     const errors = errorsOf(`await cart.set('coupon', 10);`);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(`'number' is not assignable`);
+  });
+
+  it('accept any JSON value, null included, and a value typed unknown for an untyped segment', () => {
+    expect(
+      errorsOf(`
+        await bag.set('count', 1);
+        await bag.set('name', 'Ann');
+        await bag.set('nothing', null);
+        await bag.set('list', [1, 'two']);
+        await bag.set('user', { id: 7 });
+        await bag.set('input', parsed);`),
+    ).toEqual([]);
+  });
+
+  it('refuse undefined for an untyped segment at compile time, which set() would throw on', () => {
+    const errors = errorsOf(`await bag.set('count', undefined);`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`'undefined' is not assignable`);
+  });
+
+  it('refuse a value that may be undefined for an untyped segment', () => {
+    const errors = errorsOf(`await bag.set('code', maybeCode);`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`'string | undefined' is not assignable`);
   });
 });

@@ -131,7 +131,7 @@ class SharedController {
     const errors: string[] = [];
     for (const value of [() => 1, new Map(), 1n, new Date(0), undefined]) {
       try {
-        await seg.set('cart', value);
+        await seg.set('cart', value as unknown);
       } catch (error) {
         errors.push(`${(error as Error).name}: ${(error as Error).message}`);
       }
