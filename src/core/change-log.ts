@@ -18,8 +18,11 @@ export const USER_BINDING_SEGMENT = '(user binding)';
  */
 export class ChangeLog {
   private entries: SessionChange[] = [];
-  /** Logged writes that do not grow the session, which a merge over `maxSize` must not refuse. */
-  private readonly notGrowing = new WeakSet<SessionChange>();
+  /**
+   * Logged writes that do not grow the session, which a merge over `maxSize` must not refuse.
+   * Made on the first such write: most requests make none, and each of them builds a log.
+   */
+  private notGrowing: Set<SessionChange> | undefined;
   /** Segments whose flash values read in this request stay stored (`keepFlash()`). */
   private keptFlash: Set<string> | undefined;
   /** At least the serialized size of the session as this request sees it, in bytes. */
@@ -99,7 +102,7 @@ export class ChangeLog {
     segment: string,
     undo: () => void,
   ): void {
-    if (growth <= 0) this.notGrowing.add(change);
+    if (growth <= 0) (this.notGrowing ??= new Set()).add(change);
     if (growth <= 0 || this.sizeBound + growth <= this.maxSize) {
       this.record(record, change);
       this.sizeBound += Math.max(growth, 0);
@@ -173,7 +176,7 @@ export class ChangeLog {
     const growing = changes.findLast(
       (c) =>
         (c.kind === 'set' || c.kind === 'setFlash' || (c.kind === 'bindUser' && c.user)) &&
-        !this.notGrowing.has(c),
+        !this.notGrowing?.has(c),
     );
     if (!growing) return size;
     const segment = 'segment' in growing ? growing.segment : USER_BINDING_SEGMENT;

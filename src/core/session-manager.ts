@@ -22,7 +22,9 @@ export function coreOf(manager: SessionManager): SessionCore {
  */
 export class SessionManager {
   readonly #core: SessionCore;
-  readonly #segments = new Map<string, SessionSegment<object>>();
+  // A request almost always uses one segment: the first is held as is, a map only from the second.
+  #first: SessionSegment<object> | undefined;
+  #others: Map<string, SessionSegment<object>> | undefined;
 
   static {
     readCore = (manager) => manager.#core;
@@ -36,10 +38,16 @@ export class SessionManager {
   /** The segment called `name`: the same data wherever the same name is used. Touches nothing. */
   newSegment<T extends object = Record<string, unknown>>(name: string): Segment<T> {
     if (typeof name !== 'string') throw new TypeError('Segment name must be a string');
-    let segment = this.#segments.get(name);
+    const first = this.#first;
+    if (first === undefined) {
+      this.#first = new SessionSegment(name, this.#core);
+      return this.#first as Segment<T>;
+    }
+    if (first.name === name) return first as Segment<T>;
+    let segment = this.#others?.get(name);
     if (!segment) {
       segment = new SessionSegment(name, this.#core);
-      this.#segments.set(name, segment);
+      (this.#others ??= new Map()).set(name, segment);
     }
     return segment as Segment<T>;
   }
@@ -96,7 +104,8 @@ export class SessionManager {
   // Values of setFlashNow() live in the segments, not in the session: ending or emptying the
   // session must reach them there.
   #forgetFlashNow(): void {
-    for (const segment of this.#segments.values()) segment.forgetFlashNow();
+    this.#first?.forgetFlashNow();
+    if (this.#others) for (const segment of this.#others.values()) segment.forgetFlashNow();
   }
 
   /**

@@ -97,6 +97,22 @@ async function storedSession(model: Model, values: Record<string, unknown>): Pro
   return idOf(exchange)!;
 }
 
+describe('SessionManager.newSegment', () => {
+  it('hands out one segment per name, whichever name came first, and clear() reaches them all', async () => {
+    const model = modelOnCountingStore();
+    const { manager, segment } = model.request();
+    const other = manager.newSegment('App\\Other');
+    const third = manager.newSegment('App\\Third');
+    expect(manager.newSegment(SEGMENT)).toBe(segment);
+    expect(manager.newSegment('App\\Other')).toBe(other);
+    expect(manager.newSegment('App\\Third')).toBe(third);
+    expect(other).not.toBe(third);
+    for (const each of [segment, other, third]) await each.setFlashNow('note', 'now');
+    await manager.clear();
+    for (const each of [segment, other, third]) expect(await each.getFlash('note')).toBeUndefined();
+  });
+});
+
 describe('SessionCore: lazy loading', () => {
   it('makes no store call until a segment is read', async () => {
     const model = modelOnCountingStore();
