@@ -7,6 +7,7 @@ import { AuraController } from './aura.controller.js';
 import { BaselineController } from './baseline.controller.js';
 import { ExpressSessionController } from './express-session.controller.js';
 import { FastifySessionController } from './fastify-session.controller.js';
+import { HandlerShapeController } from './handler-shape.controller.js';
 import { ROUND_TRIPS_CLIENT, RoundTripsController } from './round-trips.controller.js';
 import type { Variant } from './variants.js';
 
@@ -21,6 +22,8 @@ export class BenchModule {
         return { module: BenchModule, controllers: [ExpressSessionController] };
       case '@fastify/session':
         return { module: BenchModule, controllers: [FastifySessionController] };
+      case 'handler-shape':
+        return { module: BenchModule, controllers: [HandlerShapeController] };
       case 'round-trips':
         return {
           module: BenchModule,

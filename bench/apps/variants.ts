@@ -4,8 +4,11 @@ export type Adapter = 'express' | 'fastify';
 /**
  * Which session implementation an app variant uses. `round-trips` has none: the bare app plus the
  * Redis round trips of a session, the limit of any session layer that sends as many.
+ * `handler-shape` has none either: ours' handlers (`async`, a parameter decorator) over a plain
+ * value, the limit of any session layer reached through a parameter decorator.
  */
-export type Library = 'baseline' | 'express-session' | '@fastify/session' | 'ours' | 'round-trips';
+export type Library =
+  'baseline' | 'express-session' | '@fastify/session' | 'ours' | 'round-trips' | 'handler-shape';
 
 /** Where the sessions of an app variant live. */
 export type StoreKind = 'none' | 'memory' | 'redis';
@@ -62,6 +65,7 @@ export const THROUGHPUT_VARIANTS: readonly Variant[] = [
     store: 'redis',
     peer: 'express-session-redis',
   },
+  { id: 'express-handler-shape', adapter: 'express', library: 'handler-shape', store: 'none' },
   { id: 'fastify-baseline', adapter: 'fastify', library: 'baseline', store: 'none' },
   {
     id: 'fastify-session-memory',
@@ -77,6 +81,7 @@ export const THROUGHPUT_VARIANTS: readonly Variant[] = [
     peer: 'fastify-session-memory',
   },
   { id: 'ours-fastify-redis', adapter: 'fastify', library: 'ours', store: 'redis' },
+  { id: 'fastify-handler-shape', adapter: 'fastify', library: 'handler-shape', store: 'none' },
 ];
 
 /** The variants of the memory check: each gets a fresh process. */
@@ -105,6 +110,7 @@ export function findVariant(id: string): Variant {
 /** How the results name a variant: its library, its store, its cap. */
 export function describeVariant(variant: Variant): string {
   if (variant.library === 'round-trips') return 'no session, its Redis round trips only';
+  if (variant.library === 'handler-shape') return "no session, ours' handler shape only";
   const store = { none: '', memory: ', memory', redis: ', Redis' }[variant.store];
   const cap = variant.memoryCap === undefined ? '' : `, cap ${variant.memoryCap} sessions`;
   return `${variant.library}${store}${cap}`;

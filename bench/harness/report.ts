@@ -115,7 +115,11 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
     '`× peer`: ours against express-session (Express) or @fastify/session (Fastify) on the same ' +
       'store. "No session, its Redis round trips only": the bare app sending the round trips of ' +
       'a session (`/read` a `GET`, `/write` a `GET` then a `SET`) and doing nothing else, so its ' +
-      '`× peer` is the most that any session layer sending as many round trips can reach. `Redis cmds/req`: round trips the app sends to Redis per request (MONITOR on a ' +
+      '`× peer` is the most that any session layer sending as many round trips can reach. ' +
+      '"No session, ours\' handler shape only": the bare app with the handlers of ours (`async`, ' +
+      'a parameter decorator whose value has async `get` and `set`) over a plain value, so its ' +
+      '`× baseline` is the most that a session layer reached through a parameter decorator can ' +
+      'reach. `Redis cmds/req`: round trips the app sends to Redis per request (MONITOR on a ' +
       "separate run of 200 requests; a Lua script's own commands do not count). `CPU µs/req`: " +
       'CPU time (user + system) of ' +
       'the app process divided by the requests sent, median over rounds.',

@@ -12,7 +12,11 @@ export async function createSessionCookies(
   count: number,
   options: { bind?: boolean } = {},
 ): Promise<string[]> {
-  if (app.variant.library === 'baseline' || app.variant.library === 'round-trips') {
+  if (
+    app.variant.library === 'baseline' ||
+    app.variant.library === 'round-trips' ||
+    app.variant.library === 'handler-shape'
+  ) {
     // No session, but a cookie header of the same size as ours (round-trips keys Redis by it).
     return Array.from({ length: count }, () => `sid=${randomBytes(32).toString('base64url')}`);
   }
