@@ -8,6 +8,15 @@ const TOKEN_LENGTH = 86;
 // canonical, so a token has exactly one accepted spelling.
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{85}[AQgw]$/;
 
+// Set by the class's static block, so that the published typings show the constructor as
+// private: no code outside the library can call it.
+let create: (randval: RandvalInterface, secrets: CsrfSecretSource) => CsrfToken;
+
+/** The CSRF token of a session whose secret `secrets` holds, for `SessionManager.getCsrfToken()`. */
+export function newCsrfToken(randval: RandvalInterface, secrets: CsrfSecretSource): CsrfToken {
+  return create(randval, secrets);
+}
+
 /**
  * The session's CSRF token (Aura's `CsrfToken`). The secret stays in the session; what
  * {@link CsrfToken.getValue} hands out is the secret masked with a fresh one-time pad, so the
@@ -15,8 +24,12 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{85}[AQgw]$/;
  * the current secret stays valid, in every open tab.
  */
 export class CsrfToken {
-  /** @internal Created by `SessionManager.getCsrfToken()`. */
-  constructor(
+  static {
+    create = (randval, secrets) => new CsrfToken(randval, secrets);
+  }
+
+  /** Created by `SessionManager.getCsrfToken()`. */
+  private constructor(
     private readonly randval: RandvalInterface,
     private readonly secrets: CsrfSecretSource,
   ) {}

@@ -1,13 +1,20 @@
 import type { CookieParams } from './cookie-params.js';
-import { CsrfToken } from './csrf-token.js';
+import { newCsrfToken, type CsrfToken } from './csrf-token.js';
 import type { HttpExchange } from './http-exchange.js';
 import { SessionSegment, type Segment } from './segment.js';
 import { SessionCore } from './session-core.js';
 import type { SessionRuntime } from './session-runtime.js';
 
-// Reads a manager's private state; set by the class's static block, so it never shows in the
-// published typings (a WeakMap would do the same at a cost per request, in time and in GC work).
+// Create a manager and read its private state; set by the class's static block, so they never
+// show in the published typings (a WeakMap would do the same at a cost per request, in time and
+// in GC work), where the constructor shows as private: no code outside the library can call it.
+let create: (runtime: SessionRuntime, exchange: HttpExchange) => SessionManager;
 let readCore: (manager: SessionManager) => SessionCore;
+
+/** A request's (or WebSocket message's) session, for the library's HTTP and Nest glue. */
+export function newSessionManager(runtime: SessionRuntime, exchange: HttpExchange): SessionManager {
+  return create(runtime, exchange);
+}
 
 /** The internal state behind `manager`, for the library's own HTTP and Nest glue. */
 export function coreOf(manager: SessionManager): SessionCore {
@@ -27,11 +34,12 @@ export class SessionManager {
   #others: Map<string, SessionSegment<object>> | undefined;
 
   static {
+    create = (runtime, exchange) => new SessionManager(runtime, exchange);
     readCore = (manager) => manager.#core;
   }
 
-  /** @internal Created per request (or WebSocket message) by the library's glue. */
-  constructor(runtime: SessionRuntime, exchange: HttpExchange) {
+  /** Created per request (or WebSocket message) by the library's glue. */
+  private constructor(runtime: SessionRuntime, exchange: HttpExchange) {
     this.#core = new SessionCore(runtime, exchange);
   }
 
@@ -141,7 +149,7 @@ export class SessionManager {
   async getCsrfToken(): Promise<CsrfToken> {
     const core = this.#core;
     await core.csrfSecret();
-    return new CsrfToken(core.randval, {
+    return newCsrfToken(core.randval, {
       current: () => core.currentCsrfSecret(),
       regenerate: () => core.regenerateCsrfSecret(),
     });

@@ -2,6 +2,15 @@ import { coreOf, SessionManager } from './session-manager.js';
 import type { SessionRuntime } from './session-runtime.js';
 import { assertUserId, isWellFormedHandle, listSessions, revokeSessions } from './user-index.js';
 
+// Set by the class's static block, so that the published typings show the constructor as
+// private: no code outside the library can call it.
+let create: (runtime: SessionRuntime) => SessionRegistry;
+
+/** The app's one registry of users' sessions, for `SessionModule`. */
+export function newSessionRegistry(runtime: SessionRuntime): SessionRegistry {
+  return create(runtime);
+}
+
 /** One of a user's live sessions, as {@link SessionRegistry.list} shows it to its owner. */
 export interface UserSession {
   /**
@@ -47,8 +56,12 @@ export interface RevokeAllOptions {
 export class SessionRegistry {
   readonly #runtime: SessionRuntime;
 
-  /** @internal Created once per app by `SessionModule`. */
-  constructor(runtime: SessionRuntime) {
+  static {
+    create = (runtime) => new SessionRegistry(runtime);
+  }
+
+  /** Created once per app by `SessionModule`. */
+  private constructor(runtime: SessionRuntime) {
     this.#runtime = runtime;
   }
 

@@ -1,6 +1,6 @@
 import { ServerResponse } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
-import { SessionManager } from '../core/session-manager.js';
+import { newSessionManager, type SessionManager } from '../core/session-manager.js';
 import type { SessionRuntime } from '../core/session-runtime.js';
 import { holdResponseUntilCommitted } from './response-hold.js';
 import { ExpressExchange, type ExpressRequestLike } from './express-exchange.js';
@@ -81,7 +81,7 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
     );
   }
   const { runtime: appRuntime, framework, heldByPrototype = false } = binding;
-  const manager = new SessionManager(appRuntime, exchangeFor(framework, request));
+  const manager = newSessionManager(appRuntime, exchangeFor(framework, request));
   // Fastify's onSend hook commits sessions; an Express response is held until it is committed.
   if (framework !== 'express') {
     (request as SessionSlots)[MANAGER] = manager;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Observable } from 'rxjs';
-import { SessionManager } from '../core/session-manager.js';
+import { newSessionManager, type SessionManager } from '../core/session-manager.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { SocketExchange } from '../ws/socket-exchange.js';
 import { handshakeOf, socketCookieOf } from '../ws/socket-handshake.js';
@@ -67,7 +67,7 @@ function newSocketSession(client: object, runtime: SessionRuntime | undefined): 
   }
   const csrf = sessions.config.csrf;
   const cookie = socketCookieOf(client, handshake, csrf ? csrf.trustedOrigins : []);
-  return new SessionManager(sessions, new SocketExchange(cookie, handshake?.secure ?? false));
+  return newSessionManager(sessions, new SocketExchange(cookie, handshake?.secure ?? false));
 }
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, HttpAdapterHost, ModulesContainer, REQUEST } from '@nestjs/core';
 import { SessionManager } from '../core/session-manager.js';
-import { SessionRegistry } from '../core/session-registry.js';
+import { newSessionRegistry, SessionRegistry } from '../core/session-registry.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
 import { installFastifyCommitHook, type FastifyHookHost } from '../http/fastify-commit-hook.js';
@@ -43,7 +43,7 @@ const sessionManagerProvider: Provider = {
 const sessionRegistryProvider: Provider = {
   provide: SessionRegistry,
   inject: [SessionRuntime],
-  useFactory: (runtime: SessionRuntime) => new SessionRegistry(runtime),
+  useFactory: (runtime: SessionRuntime) => newSessionRegistry(runtime),
 };
 
 /**

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import {
-  CsrfToken,
   decodeCsrfSecret,
   newCsrfSecret,
+  newCsrfToken,
   type CsrfSecretSource,
 } from '../../src/core/csrf-token.js';
 import { Randval, type RandvalInterface } from '../../src/core/randval.js';
@@ -27,7 +27,7 @@ function secretSource(initial: Buffer | undefined, randval: RandvalInterface) {
 
 function tokenFor(secret: Buffer | undefined, randval: RandvalInterface = new Randval()) {
   const source = secretSource(secret, randval);
-  return { token: new CsrfToken(randval, source), source };
+  return { token: newCsrfToken(randval, source), source };
 }
 
 /** Hands out the given pads in order. */

@@ -1,5 +1,5 @@
 import { SessionStoreUnavailableError, SessionTooLargeError } from '../../src/core/errors.js';
-import { coreOf, SessionManager } from '../../src/core/session-manager.js';
+import { coreOf, newSessionManager } from '../../src/core/session-manager.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
 import { serializeRecord, type SessionRecord } from '../../src/core/session-record.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
@@ -74,7 +74,7 @@ function modelOnCountingStore(options: SessionModuleOptions = {}) {
     store,
     request(id?: string, method = 'GET') {
       const exchange = new FakeExchange(id === undefined ? undefined : `sid=${id}`, method);
-      const manager = new SessionManager(runtime, exchange);
+      const manager = newSessionManager(runtime, exchange);
       return { manager, exchange, core: coreOf(manager), segment: manager.newSegment(SEGMENT) };
     },
   };

@@ -57,7 +57,7 @@ describe('SessionManager typings', () => {
     manager = classNamed(declarationOf('src/core/session-manager.ts'), 'SessionManager');
   });
 
-  it('declare exactly the public methods, an opaque #private and the internal constructor', () => {
+  it('declare exactly the public methods, an opaque #private and the private constructor', () => {
     const names = manager.members.map(memberName);
     expect([...names].sort()).toEqual([...PUBLIC_METHODS, '#private', 'constructor'].sort());
   });
@@ -76,10 +76,11 @@ describe('SessionManager typings', () => {
     }
   });
 
-  it('mark the constructor @internal: the glue creates managers, users get them injected', () => {
+  it('declare the constructor private and without its parameters: users get managers injected', () => {
     const constructor = manager.members.find(ts.isConstructorDeclaration)!;
-    const tags = ts.getJSDocTags(constructor).map((tag) => tag.tagName.text);
-    expect(tags).toContain('internal');
+    const modifiers = (ts.getModifiers(constructor) ?? []).map((m) => ts.SyntaxKind[m.kind]);
+    expect(modifiers).toEqual(['PrivateKeyword']);
+    expect(constructor.parameters).toHaveLength(0);
   });
 
   it('keep the internal parts out of the package entry point', () => {
@@ -93,6 +94,9 @@ describe('SessionManager typings', () => {
     expect(exported.has('SessionManager')).toBe(true);
     for (const internal of [
       'coreOf',
+      'newSessionManager',
+      'newSessionRegistry',
+      'newCsrfToken',
       'SessionCore',
       'ChangeLog',
       'commitChanges',

@@ -4,7 +4,7 @@ import {
   type SessionModuleOptions,
 } from '../../../src/core/session-options.js';
 import { SessionRuntime } from '../../../src/core/session-runtime.js';
-import { SessionManager } from '../../../src/index.js';
+import { newSessionManager } from '../../../src/core/session-manager.js';
 import { KeyvSessionStore } from '../../../src/storage/keyv-session-store.js';
 import { memoryStore } from '../stores/hardening-stores.js';
 
@@ -44,7 +44,7 @@ export function modelOnMemory(options: SessionModuleOptions = {}) {
     store,
     request(cookie?: string, method = 'GET') {
       const exchange = new FakeExchange(cookie, method);
-      return { manager: new SessionManager(runtime, exchange), exchange };
+      return { manager: newSessionManager(runtime, exchange), exchange };
     },
   };
 }
