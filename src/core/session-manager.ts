@@ -5,9 +5,10 @@ import { SessionSegment, type Segment } from './segment.js';
 import { SessionCore } from './session-core.js';
 import type { SessionRuntime } from './session-runtime.js';
 
-// Create a manager and read its private state; set by the class's static block, so they never
-// show in the published typings (a WeakMap would do the same at a cost per request, in time and
-// in GC work), where the constructor shows as private: no code outside the library can call it.
+// Set by the class's static block. `create` calls the constructor, which the published typings
+// declare private, so no code outside the library can call it. `readCore` reads the manager's
+// private state without showing it in the typings; a WeakMap would do the same at a cost per
+// request, in time and in GC work.
 let create: (runtime: SessionRuntime, exchange: HttpExchange) => SessionManager;
 let readCore: (manager: SessionManager) => SessionCore;
 
