@@ -20,8 +20,8 @@ import {
   COMPARE_AND_SET,
   HOLDS_TEXT,
   MOVE,
+  expectationOf,
   isWrongTypeReply,
-  versionOf,
   type RedisScript,
 } from './redis-scripts.js';
 import { MOVED_TEXT, decodeSessionText, encodeSessionText } from './session-text.js';
@@ -155,8 +155,10 @@ export class RedisSessionStore implements SessionStore {
     const expires = Date.now() + ttl;
     const encoded = this.encode(text, expires);
     const raw = typeof encoded === 'string' ? encoded : await encoded;
+    const [mode, compared] = expectationOf(expected);
     const reply = await this.run(COMPARE_AND_SET, key, [
-      typeof expected === 'string' ? versionOf(expected) : '',
+      mode,
+      compared,
       raw,
       String(Math.ceil(ttl)),
     ]);
@@ -174,11 +176,8 @@ export class RedisSessionStore implements SessionStore {
 
   async move(key: string, expected: unknown, ttl: number): Promise<MoveOutcome> {
     const marker = await this.encode(MOVED_TEXT, Date.now() + ttl);
-    const reply = await this.run(MOVE, key, [
-      typeof expected === 'string' ? versionOf(expected) : '',
-      marker,
-      String(ttl),
-    ]);
+    const [mode, compared] = expectationOf(expected);
+    const reply = await this.run(MOVE, key, [mode, compared, marker, String(ttl)]);
     if (reply === 1) {
       this.recent.forget(key);
       return { moved: true };
@@ -261,7 +260,7 @@ export class RedisSessionStore implements SessionStore {
    * (each would fail, be retried, and the request answer 503 once `storeTimeout` ran out).
    */
   private async readChecked(key: string, raw: string): Promise<StoreLookup> {
-    const reply = await this.run(HOLDS_TEXT, key, [versionOf(raw)]);
+    const reply = await this.run(HOLDS_TEXT, key, expectationOf(raw));
     return reply === 1 ? this.decode(key, raw) : this.current(key, reply, raw);
   }
 
@@ -320,7 +319,7 @@ function lateClient(connected: Promise<RedisClientLike>): ClientNow {
 function lookupOf(envelope: Envelope | 'corrupt', raw: string): StoreLookup {
   if (envelope === 'corrupt') return 'corrupt';
   if (isPast(envelope?.expires)) return undefined;
-  // The version is the bytes read; their SHA-1 is computed only when a commit compares them.
+  // The version is the text read; a commit compares the stored bytes with it (see `expectationOf`).
   return decodeSessionText(envelope?.value, raw);
 }
 

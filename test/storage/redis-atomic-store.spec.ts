@@ -10,11 +10,19 @@ import { countingCache } from '../support/stores/counting-cache.js';
 import { redisCache } from '../support/stores/redis-cache.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
 
-function recordWith(value: number) {
+function recordWith(value: number, padding = 0) {
   const record = newRecord(Date.now());
-  record.segments.set('S', { values: new Map([['v', value]]), flash: new Map() });
+  const values = new Map<string, unknown>([['v', value]]);
+  if (padding > 0) values.set('pad', 'x'.repeat(padding));
+  record.segments.set('S', { values, flash: new Map() });
   return record;
 }
+
+// A stored text up to 512 characters is compared byte for byte, a longer one by its SHA-1.
+const SIZES = [
+  ['a short session', 0],
+  ['a session over 512 characters', 600],
+] as const;
 
 describe('choosing the store for a cache', () => {
   it('a cache on another Keyv store gets the generic, in-process compare-and-set', () => {
@@ -77,18 +85,25 @@ run('the atomic Redis store', () => {
     expect(await store.load('sess:colon')).toBe('corrupt');
   });
 
-  it('commits only over the version it read, and hands back what is stored on a conflict', async () => {
-    const first = await store.commit('sess:cas', undefined, recordWith(1), 60_000);
-    if (!first.committed) throw new Error('first write refused');
-    const second = await store.commit('sess:cas', first.version, recordWith(2), 60_000);
-    expect(second.committed).toBe(true);
-    const stale = await store.commit('sess:cas', first.version, recordWith(3), 60_000);
-    expect(stale.committed).toBe(false);
-    const current = !stale.committed && stale.current;
-    expect(typeof current === 'object' && current.record.segments.get('S')?.values.get('v')).toBe(
-      2,
-    );
-  });
+  it.each(SIZES)(
+    'commits only over the version it read, and hands back what is stored on a conflict: %s',
+    async (_, padding) => {
+      const key = `sess:cas-${padding}`;
+      const first = await store.commit(key, undefined, recordWith(1, padding), 60_000);
+      if (!first.committed) throw new Error('first write refused');
+      expect(await store.commit(key, undefined, recordWith(9, padding), 60_000)).toMatchObject({
+        committed: false,
+      });
+      const second = await store.commit(key, first.version, recordWith(2, padding), 60_000);
+      expect(second.committed).toBe(true);
+      const stale = await store.commit(key, first.version, recordWith(3, padding), 60_000);
+      expect(stale.committed).toBe(false);
+      const current = !stale.committed && stale.current;
+      expect(typeof current === 'object' && current.record.segments.get('S')?.values.get('v')).toBe(
+        2,
+      );
+    },
+  );
 
   it('a write against a key that is gone fails: a destroyed session is never written back', async () => {
     const first = await store.commit('sess:gone', undefined, recordWith(1), 60_000);
@@ -112,31 +127,35 @@ run('the atomic Redis store', () => {
     });
   });
 
-  it('move takes only the version it was given, and hands back what is stored instead', async () => {
-    expect(await store.move('sess:move-none', 'never stored', 60_000)).toEqual({
-      moved: false,
-      current: undefined,
-    });
-    expect(await redis.command('EXISTS sess::sess:move-none')).toBe(':0\r\n');
+  it.each(SIZES)(
+    'move takes only the version it was given, and hands back what is stored instead: %s',
+    async (_, padding) => {
+      expect(await store.move(`sess:move-none-${padding}`, 'never stored', 60_000)).toEqual({
+        moved: false,
+        current: undefined,
+      });
+      expect(await redis.command(`EXISTS sess::sess:move-none-${padding}`)).toBe(':0\r\n');
 
-    const first = await store.commit('sess:move-cas', undefined, recordWith(1), 60_000);
-    if (!first.committed) throw new Error('first write refused');
-    const second = await store.commit('sess:move-cas', first.version, recordWith(2), 60_000);
-    if (!second.committed) throw new Error('second write refused');
-    const stale = await store.move('sess:move-cas', first.version, 60_000);
-    expect(stale.moved).toBe(false);
-    const current = !stale.moved && stale.current;
-    expect(typeof current === 'object' && current.version).toBe(second.version);
-    expect(typeof current === 'object' && current.record.segments.get('S')?.values.get('v')).toBe(
-      2,
-    );
+      const key = `sess:move-cas-${padding}`;
+      const first = await store.commit(key, undefined, recordWith(1, padding), 60_000);
+      if (!first.committed) throw new Error('first write refused');
+      const second = await store.commit(key, first.version, recordWith(2, padding), 60_000);
+      if (!second.committed) throw new Error('second write refused');
+      const stale = await store.move(key, first.version, 60_000);
+      expect(stale.moved).toBe(false);
+      const current = !stale.moved && stale.current;
+      expect(typeof current === 'object' && current.version).toBe(second.version);
+      expect(typeof current === 'object' && current.record.segments.get('S')?.values.get('v')).toBe(
+        2,
+      );
 
-    expect(await store.move('sess:move-cas', second.version, 60_000)).toEqual({ moved: true });
-    expect(await store.move('sess:move-cas', second.version, 60_000)).toEqual({
-      moved: false,
-      current: 'moved',
-    });
-  });
+      expect(await store.move(key, second.version, 60_000)).toEqual({ moved: true });
+      expect(await store.move(key, second.version, 60_000)).toEqual({
+        moved: false,
+        current: 'moved',
+      });
+    },
+  );
 
   it('recovers when Redis forgot the scripts (restart, failover): NOSCRIPT loads them again', async () => {
     await redis.command('SCRIPT FLUSH');
