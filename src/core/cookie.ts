@@ -26,9 +26,33 @@ export function readSessionId(header: string | undefined, name: string): string 
     }
     if (count === 0) return undefined;
   }
+  const plain = plainValueAt(header, first, name);
+  if (plain !== undefined && isWellFormedSessionId(plain)) return plain;
   const value = parse(header)[name];
   return value !== undefined && isWellFormedSessionId(value) ? value : undefined;
 }
+
+/**
+ * The value of the cookie named `name` at `start`, if it is written there plainly: `name=value`
+ * at the start of the header or after `;` (and one space), the value running to the next `;`.
+ * A well-formed id written that way is what the cookie parser would read too (no quotes, no
+ * percent-encoding, no spaces), without splitting and decoding every other cookie of the header,
+ * of which browsers send many. Anything else is left to the parser.
+ */
+function plainValueAt(header: string, start: number, name: string): string | undefined {
+  const before = start === 0 ? SEMICOLON : header.charCodeAt(start - 1);
+  const boundary =
+    before === SEMICOLON ||
+    (before === SPACE && (start === 1 || header.charCodeAt(start - 2) === SEMICOLON));
+  const valueStart = start + name.length + 1;
+  if (!boundary || header.charCodeAt(valueStart - 1) !== EQUALS) return undefined;
+  const end = header.indexOf(';', valueStart);
+  return header.slice(valueStart, end === -1 ? header.length : end);
+}
+
+const SEMICOLON = 0x3b;
+const SPACE = 0x20;
+const EQUALS = 0x3d;
 
 /**
  * The `Set-Cookie` header that hands `id` to the browser. `Max-Age` is `maxAge` in whole

@@ -1,3 +1,4 @@
+import { parse } from 'cookie';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { readSessionId } from '../../src/core/cookie.js';
@@ -83,6 +84,39 @@ describe('readSessionId', () => {
           named.length === 1 && named[0]!.value.length === 43 ? named[0]!.value : undefined;
         expect(readSessionId(header, 'sid')).toBe(expected);
       }),
+    );
+  });
+
+  it('reads what the cookie parser reads, however the cookies are written', () => {
+    const piece = fc.constantFrom(
+      `sid=${ID}`,
+      ` sid=${ID}`,
+      `sid=${ID} `,
+      `sid = ${ID}`,
+      `sid="${ID}"`,
+      `sid=%${ID.charCodeAt(0).toString(16)}${ID.slice(1)}`,
+      `sid=${ID.slice(1)}`,
+      `xsid=${OTHER}`,
+      `a=sid=${OTHER}`,
+      `sid2=${OTHER}`,
+      'theme=dark',
+      '',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 5 }),
+        fc.constantFrom(';', '; ', ' ; '),
+        (pieces, separator) => {
+          const header = pieces.join(separator);
+          const named = header.split(';').filter((part) => part.split('=')[0]!.trim() === 'sid');
+          const parsed = parse(header).sid;
+          const expected =
+            named.length === 1 && parsed !== undefined && /^[A-Za-z0-9_-]{43}$/.test(parsed)
+              ? parsed
+              : undefined;
+          expect(readSessionId(header, 'sid')).toBe(expected);
+        },
+      ),
     );
   });
 
