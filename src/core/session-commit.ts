@@ -4,7 +4,7 @@ import { then } from './maybe-promise.js';
 import { isExpired, ttlOf } from './session-expiry.js';
 import { copyRecord, newRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
-import type { MaybePromise, StoreLookup, StoredSession } from './session-store.js';
+import type { CommitOutcome, MaybePromise, StoreLookup, StoredSession } from './session-store.js';
 import { retryBefore, settle } from './store-call.js';
 
 /** How long the marker a `regenerateId()` leaves under the old id outlives it. */
@@ -48,107 +48,146 @@ export interface CommitInput {
  * request's changes and signs nobody out (at worst a key no browser knows is left to expire).
  */
 export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
-  const { runtime, now, deadline, log, changes } = input;
-  const { store, config } = runtime;
-  const base = input.base;
+  const { log, changes, base } = input;
   if (base === undefined) {
     // The request's copy lacks the flash values keepFlash() keeps: every part of a new session
     // was logged, so replaying the log onto an empty record rebuilds it with them.
     const fresh = log.keepsFlash
       ? replayed(newRecord(input.fresh!.createdAt), changes)
       : input.fresh!;
-    return attempt(fresh, undefined, log.sizeBound);
+    return attempt(input, fresh, undefined, log.sizeBound);
   }
   const own = input.candidate ?? replayed(base.record, changes);
-  if (!input.moving) return attempt(own, base.version, log.sizeBound);
-  return moveOnto(own, undefined, log.sizeBound, base);
+  if (!input.moving) return attempt(input, own, base.version, log.sizeBound);
+  return moveOnto(input, own, undefined, log.sizeBound, base);
+}
 
-  /**
-   * Stores `record`, built from `from` (the old key's session), under the new key over
-   * `expected` (what this request wrote there, `undefined` at first), then moves the old key if
-   * it still holds `from`. When another commit of the old id landed in between, its state is
-   * carried over: this request's changes are replayed onto it, the new key is written again and
-   * the move retried.
-   */
-  function moveOnto(
-    record: SessionRecord,
-    expected: unknown,
-    size: number,
-    from: StoredSession,
-  ): MaybePromise<CommitResult> {
-    return then(write(record, expected, size), (outcome): MaybePromise<CommitResult> => {
-      // No browser holds the new id yet: only a revocation's tombstone can stand in the way.
-      if (!outcome.committed) return { outcome: 'gone' };
-      const moved = settle(store.move(input.baseKey!, from.version, MOVED_TTL), 'move', deadline);
-      return then(moved, (result): MaybePromise<CommitResult> => {
-        if (result.moved) {
-          return { outcome: 'stored', stored: { record, version: outcome.version, size } };
-        }
-        const current = live(result.current);
-        if (typeof current === 'string') return dropNewKey(() => ({ outcome: current }));
-        let merged: SessionRecord;
-        let mergedSize: number;
-        try {
-          retryBefore(deadline);
-          merged = replayed(current.record, changes);
-          mergedSize = log.assertMergedWithinLimit(merged, changes);
-        } catch (error) {
-          return dropNewKey(() => {
-            throw error;
-          });
-        }
-        return moveOnto(merged, outcome.version, mergedSize, current);
-      });
-    });
-  }
+// The steps below take the commit's input rather than closing over it: every write to a session
+// runs a commit, and closures made per commit were most of what one allocates.
 
-  /**
-   * Removes what this request wrote under the new key, whose id no browser holds, then answers
-   * `after()`. Best effort: a delete that fails leaves a key nobody can reach, which expires.
-   */
-  function dropNewKey(after: () => MaybePromise<CommitResult>): MaybePromise<CommitResult> {
-    let deleted: MaybePromise<void>;
-    try {
-      deleted = settle(store.delete(input.key), 'delete', deadline);
-    } catch {
-      return after();
-    }
-    return deleted instanceof Promise ? deleted.then(after, after) : after();
-  }
-
-  function attempt(
-    record: SessionRecord,
-    expected: unknown,
-    size: number,
-  ): MaybePromise<CommitResult> {
-    return then(write(record, expected, size), (outcome): MaybePromise<CommitResult> => {
-      if (outcome.committed) {
+/**
+ * Stores `record`, built from `from` (the old key's session), under the new key over `expected`
+ * (what this request wrote there, `undefined` at first), then moves the old key if it still
+ * holds `from`. When another commit of the old id landed in between, its state is carried over:
+ * this request's changes are replayed onto it, the new key is written again and the move retried.
+ */
+function moveOnto(
+  input: CommitInput,
+  record: SessionRecord,
+  expected: unknown,
+  size: number,
+  from: StoredSession,
+): MaybePromise<CommitResult> {
+  const { runtime, deadline, log, changes } = input;
+  return then(write(input, record, expected, size), (outcome): MaybePromise<CommitResult> => {
+    // No browser holds the new id yet: only a revocation's tombstone can stand in the way.
+    if (!outcome.committed) return { outcome: 'gone' };
+    const moved = settle(
+      runtime.store.move(input.baseKey!, from.version, MOVED_TTL),
+      'move',
+      deadline,
+    );
+    return then(moved, (result): MaybePromise<CommitResult> => {
+      if (result.moved) {
         return { outcome: 'stored', stored: { record, version: outcome.version, size } };
       }
-      // A new session's key that is taken: ids are random, so only a revocation's tombstone.
-      if (expected === undefined) return { outcome: 'gone' };
-      const current = live(outcome.current);
-      if (typeof current === 'string') return { outcome: current };
-      retryBefore(deadline);
-      const merged = replayed(current.record, changes);
-      return attempt(merged, current.version, log.assertMergedWithinLimit(merged, changes));
+      const current = live(input, result.current);
+      if (typeof current === 'string') return dropNewKey(input, () => ({ outcome: current }));
+      let merged: SessionRecord;
+      let mergedSize: number;
+      try {
+        retryBefore(deadline);
+        merged = replayed(current.record, changes);
+        mergedSize = log.assertMergedWithinLimit(merged, changes);
+      } catch (error) {
+        return dropNewKey(input, () => {
+          throw error;
+        });
+      }
+      return moveOnto(input, merged, outcome.version, mergedSize, current);
     });
-  }
+  });
+}
 
-  /** One compare-and-set of `record` under the key this commit writes. */
-  function write(record: SessionRecord, expected: unknown, size: number) {
-    record.lastSeen = now;
-    const ttl = ttlOf(config, record, now);
-    return settle(store.commit(input.key, expected, record, ttl, size), 'commit', deadline);
+/**
+ * Removes what this request wrote under the new key, whose id no browser holds, then answers
+ * `after()`. Best effort: a delete that fails leaves a key nobody can reach, which expires.
+ */
+function dropNewKey(
+  input: CommitInput,
+  after: () => MaybePromise<CommitResult>,
+): MaybePromise<CommitResult> {
+  let deleted: MaybePromise<void>;
+  try {
+    deleted = settle(input.runtime.store.delete(input.key), 'delete', input.deadline);
+  } catch {
+    return after();
   }
+  return deleted instanceof Promise ? deleted.then(after, after) : after();
+}
 
-  function live(found: StoreLookup): StoredSession | 'gone' | 'moved' {
-    if (found === 'moved') return 'moved';
-    if (typeof found !== 'object' || found.record.revoked || isExpired(config, found.record, now)) {
-      return 'gone';
-    }
-    return found;
+/** Compare-and-set of `record` over `expected`, merged onto what is stored and retried on a conflict. */
+function attempt(
+  input: CommitInput,
+  record: SessionRecord,
+  expected: unknown,
+  size: number,
+): MaybePromise<CommitResult> {
+  const written = write(input, record, expected, size);
+  // Synchronous stores (the memory store) answer at once: no callback is made for them.
+  return written instanceof Promise
+    ? written.then((outcome) => attempted(input, record, expected, size, outcome))
+    : attempted(input, record, expected, size, written);
+}
+
+function attempted(
+  input: CommitInput,
+  record: SessionRecord,
+  expected: unknown,
+  size: number,
+  outcome: CommitOutcome,
+): MaybePromise<CommitResult> {
+  if (outcome.committed) {
+    return { outcome: 'stored', stored: { record, version: outcome.version, size } };
   }
+  // A new session's key that is taken: ids are random, so only a revocation's tombstone.
+  if (expected === undefined) return { outcome: 'gone' };
+  const current = live(input, outcome.current);
+  if (typeof current === 'string') return { outcome: current };
+  retryBefore(input.deadline);
+  const { log, changes } = input;
+  const merged = replayed(current.record, changes);
+  return attempt(input, merged, current.version, log.assertMergedWithinLimit(merged, changes));
+}
+
+/** One compare-and-set of `record` under the key this commit writes. */
+function write(
+  input: CommitInput,
+  record: SessionRecord,
+  expected: unknown,
+  size: number,
+): MaybePromise<CommitOutcome> {
+  const { runtime, now } = input;
+  record.lastSeen = now;
+  const ttl = ttlOf(runtime.config, record, now);
+  return settle(
+    runtime.store.commit(input.key, expected, record, ttl, size),
+    'commit',
+    input.deadline,
+  );
+}
+
+function live(input: CommitInput, found: StoreLookup): StoredSession | 'gone' | 'moved' {
+  if (found === 'moved') return 'moved';
+  const { config } = input.runtime;
+  if (
+    typeof found !== 'object' ||
+    found.record.revoked ||
+    isExpired(config, found.record, input.now)
+  ) {
+    return 'gone';
+  }
+  return found;
 }
 
 function replayed(record: SessionRecord, changes: SessionChange[]): SessionRecord {
