@@ -20,9 +20,11 @@ export class ChangeLog {
   private entries: SessionChange[] = [];
   /**
    * Logged writes that do not grow the session, which a merge over `maxSize` must not refuse.
-   * Made on the first such write: most requests make none, and each of them builds a log.
+   * Made on the first such write, and a list rather than a set: it is only searched on a merge
+   * over the limit, while a replacement of a value by one no bigger, the most common write,
+   * would otherwise pay for a set on every request.
    */
-  private notGrowing: Set<SessionChange> | undefined;
+  private notGrowing: SessionChange[] | undefined;
   /** Segments whose flash values read in this request stay stored (`keepFlash()`). */
   private keptFlash: Set<string> | undefined;
   /** At least the serialized size of the session as this request sees it, in bytes. */
@@ -102,7 +104,10 @@ export class ChangeLog {
     segment: string,
     undo: () => void,
   ): void {
-    if (growth <= 0) (this.notGrowing ??= new Set()).add(change);
+    if (growth <= 0) {
+      if (this.notGrowing) this.notGrowing.push(change);
+      else this.notGrowing = [change];
+    }
     if (growth <= 0 || this.sizeBound + growth <= this.maxSize) {
       this.record(record, change);
       this.sizeBound += Math.max(growth, 0);
@@ -173,10 +178,11 @@ export class ChangeLog {
   assertMergedWithinLimit(merged: SessionRecord, changes: SessionChange[]): number {
     const size = measure(merged);
     if (size <= this.maxSize) return size;
+    const notGrowing = new Set(this.notGrowing);
     const growing = changes.findLast(
       (c) =>
         (c.kind === 'set' || c.kind === 'setFlash' || (c.kind === 'bindUser' && c.user)) &&
-        !this.notGrowing?.has(c),
+        !notGrowing.has(c),
     );
     if (!growing) return size;
     const segment = 'segment' in growing ? growing.segment : USER_BINDING_SEGMENT;

@@ -11,7 +11,8 @@ export const MAX_JSON_DEPTH = 1000;
  * more than {@link MAX_JSON_DEPTH} levels deep is refused too.
  */
 export function assertJsonValue(value: unknown, key: string): void {
-  check(value, key, key, new Set(), 0);
+  // Most values are primitives: only an object needs the set of the objects on its path.
+  if (!isPrimitive(value, key, key)) checkObject(value as object, key, key, new Set(), 0);
 }
 
 /**
@@ -63,20 +64,33 @@ function emptyLike(value: object): Record<string, unknown> | unknown[] {
   return Array.isArray(value) ? [] : {};
 }
 
-function check(value: unknown, key: string, path: string, seen: Set<object>, depth: number): void {
+/** Whether `value` is a JSON primitive (`false` for an object or array); throws for a non-JSON one. */
+function isPrimitive(value: unknown, key: string, path: string): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return;
+      return true;
     case 'number':
-      if (Number.isFinite(value)) return;
+      if (Number.isFinite(value)) return true;
       return fail(key, path, `${value} is not a finite number`);
     case 'object':
-      if (value === null) return;
-      break;
+      return value === null;
     default:
       return fail(key, path, `a ${typeof value} is not a JSON value`);
   }
+}
+
+function check(value: unknown, key: string, path: string, seen: Set<object>, depth: number): void {
+  if (!isPrimitive(value, key, path)) checkObject(value as object, key, path, seen, depth);
+}
+
+function checkObject(
+  value: object,
+  key: string,
+  path: string,
+  seen: Set<object>,
+  depth: number,
+): void {
   // The path of so deep a value is no help to read, so the message names the key only.
   if (depth === MAX_JSON_DEPTH) fail(key, key, `it nests deeper than ${MAX_JSON_DEPTH} levels`);
   if (seen.has(value)) fail(key, path, 'it contains a cycle');
