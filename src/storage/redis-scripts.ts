@@ -86,9 +86,10 @@ return current
 `);
 
 /**
- * Texts up to this length are compared byte for byte: sending them again costs less, in the app
- * and in Redis, than hashing them on both sides (a SHA-1 costs each side about 2 µs even for a
- * short text), and on a 1 Gb/s link 512 bytes take about 4 µs. A longer text is compared by its
+ * Texts up to this many characters (UTF-16 units, so at most 1.5 kB of UTF-8, and 512 bytes for
+ * the ASCII of most sessions) are compared byte for byte: sending them again costs less, in the
+ * app and in Redis, than hashing them on both sides (a SHA-1 costs each side about 2 µs even for
+ * a short text), and on a 1 Gb/s link 512 bytes take about 4 µs. A longer text is compared by its
  * SHA-1, so a large session does not double the bytes of every write.
  */
 const MAX_COMPARED_LENGTH = 512;
