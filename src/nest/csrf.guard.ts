@@ -1,10 +1,10 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedCsrfOptions } from '../core/session-options.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { crossSiteReason, headerValue } from '../http/cross-site.js';
-import { bindResponse, originOf, sessionOf } from '../http/request-session.js';
+import { bindResponse, originOf, runtimeOf, sessionOf } from '../http/request-session.js';
 import { contextRequestOf, graphqlOperationOf } from './context-request.js';
 import { CsrfException } from './csrf.exception.js';
 import { GraphqlExtensionsError } from './graphql-error.js';
@@ -47,10 +47,14 @@ interface Refusal {
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
-  /** @internal Nest injects them. */
+  /**
+   * @internal Nest injects them. Made with `new CsrfGuard()` (for `app.useGlobalGuards()` or
+   * `@UseGuards()`), the guard has neither: it then takes each request's options from the
+   * `SessionModule` of the app that serves the request.
+   */
   constructor(
-    private readonly runtime: SessionRuntime,
-    private readonly reflector: Reflector,
+    @Optional() private readonly runtime?: SessionRuntime,
+    @Optional() private readonly reflector: Reflector = new Reflector(),
   ) {}
 
   /**
@@ -62,18 +66,32 @@ export class CsrfGuard implements CanActivate {
    * `extensions.code` is `FORBIDDEN` for a GraphQL mutation.
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const csrf = this.runtime.config.csrf;
-    if (!csrf) return true;
     const type = context.getType<string>();
     if (type === 'http') {
       // The arguments themselves: `switchToHttp()` builds three closures on every call.
       const request = context.getArgByIndex<GuardedRequest>(0);
-      if (!csrf.methods.includes(request.method) || this.skipped(context)) return true;
-      return this.check(context, request, csrf).then(httpVerdict);
+      const runtime = this.runtimeFor(request);
+      const csrf = runtime.config.csrf;
+      if (!csrf || !csrf.methods.includes(request.method) || this.skipped(context)) return true;
+      return this.check(context, request, runtime, csrf).then(httpVerdict);
     }
-    if (type !== 'graphql' || graphqlOperationOf(context) !== 'mutation') return true;
-    if (this.skipped(context)) return true;
-    return this.checkMutation(context, csrf);
+    if (type !== 'graphql' || this.runtime?.config.csrf === false) return true;
+    if (graphqlOperationOf(context) !== 'mutation' || this.skipped(context)) return true;
+    return this.checkMutation(context);
+  }
+
+  /**
+   * The session runtime of the request's app: the injected one, or for a guard made with
+   * `new CsrfGuard()`, the one `SessionModule` attached to the app that serves the request.
+   */
+  private runtimeFor(request: object): SessionRuntime {
+    const runtime = this.runtime ?? runtimeOf(request);
+    if (!runtime) {
+      throw new Error(
+        'CsrfGuard found no session for this request: import SessionModule.forRoot() (or forRootAsync()) in the app module',
+      );
+    }
+    return runtime;
   }
 
   private skipped(context: ExecutionContext): boolean {
@@ -85,20 +103,13 @@ export class CsrfGuard implements CanActivate {
     );
   }
 
-  private async checkMutation(
-    context: ExecutionContext,
-    csrf: ResolvedCsrfOptions,
-  ): Promise<boolean> {
+  private async checkMutation(context: ExecutionContext): Promise<boolean> {
     const request = contextRequestOf(context)?.request as GuardedRequest | undefined;
-    // A mutation with no HTTP request behind it (an operation over WebSocket) cannot be checked.
-    const refusal: Refusal | undefined = !request
-      ? { reason: 'csrf_cross_site', message: 'Mutation without an HTTP request refused' }
-      : SAFE_METHODS.has(request.method)
-        ? {
-            reason: 'csrf_method_not_allowed',
-            message: `Mutations cannot be sent with ${request.method}`,
-          }
-        : await this.check(context, request, csrf);
+    const refusal = request
+      ? await this.checkMutationRequest(context, request)
+      : // A mutation with no HTTP request behind it (an operation over WebSocket) cannot be
+        // checked; a guard made with `new CsrfGuard()` cannot even tell whether CSRF is off.
+        { reason: 'csrf_cross_site' as const, message: 'Mutation without an HTTP request refused' };
     if (!refusal) return true;
     throw new GraphqlExtensionsError(refusal.message, {
       code: 'FORBIDDEN',
@@ -106,9 +117,26 @@ export class CsrfGuard implements CanActivate {
     });
   }
 
+  private async checkMutationRequest(
+    context: ExecutionContext,
+    request: GuardedRequest,
+  ): Promise<Refusal | undefined> {
+    const runtime = this.runtimeFor(request);
+    const csrf = runtime.config.csrf;
+    if (!csrf) return undefined;
+    if (SAFE_METHODS.has(request.method)) {
+      return {
+        reason: 'csrf_method_not_allowed',
+        message: `Mutations cannot be sent with ${request.method}`,
+      };
+    }
+    return this.check(context, request, runtime, csrf);
+  }
+
   private async check(
     context: ExecutionContext,
     request: GuardedRequest,
+    runtime: SessionRuntime,
     csrf: ResolvedCsrfOptions,
   ): Promise<Refusal | undefined> {
     const crossSite = crossSiteReason(
@@ -129,7 +157,7 @@ export class CsrfGuard implements CanActivate {
     }
     const response = contextRequestOf(context)?.response;
     if (response !== undefined) bindResponse(request, response);
-    const session = sessionOf(request, this.runtime);
+    const session = sessionOf(request, runtime);
     const valid = await session.isCsrfTokenValid(token);
     return valid ? undefined : { reason: 'csrf_token_invalid', message: 'CSRF token invalid' };
   }

@@ -63,6 +63,17 @@ class ProtectedController {
   }
 }
 
+// A guard made by hand, as `@UseGuards(new RolesGuard())` is in Nest's own docs.
+@UseGuards(new CsrfGuard())
+@Controller('by-hand')
+class HandMadeGuardController {
+  @Post('action')
+  @HttpCode(200)
+  action() {
+    return { ok: true };
+  }
+}
+
 /** Deterministic bytes that record what they handed out, to see where they end up. */
 class CountingRandval implements RandvalInterface {
   readonly issued: string[] = [];
@@ -99,7 +110,13 @@ function withApp(
     app = await startCsrfApp(
       adapter,
       options,
-      [CsrfTestController, HandlerSkipController, ControllerSkipController, ProtectedController],
+      [
+        CsrfTestController,
+        HandlerSkipController,
+        ControllerSkipController,
+        ProtectedController,
+        HandMadeGuardController,
+      ],
       setup,
     );
     token = await issueToken(app);
@@ -239,6 +256,7 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
           .set('Origin', 'https://evil.example');
       expect((await forged('/csrf/action')).status).toBe(200);
       expect((await forged('/protected/action')).status).toBe(200);
+      expect((await forged('/by-hand/action')).status).toBe(200);
     });
 
     it('registers no global guard, so routes pay for no guard step', () => {
@@ -269,6 +287,17 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
       );
       expect((await post('/protected/exempt')).status).toBe(200);
     });
+
+    it('protects a controller with @UseGuards(new CsrfGuard()) the same way', async () => {
+      const post = () => t().http().post('/by-hand/action').set('Cookie', issued().cookie);
+      expectRefused(await post(), 'csrf_token_missing');
+      expectRefused(
+        await post().set('x-csrf-token', issued().token).set('Origin', 'https://evil.example'),
+        'csrf_origin_mismatch',
+      );
+      expectRefused(await post().set('x-csrf-token', 'forged'), 'csrf_token_invalid');
+      expect((await post().set('x-csrf-token', issued().token)).status).toBe(200);
+    });
   });
 
   describe('csrf: { guard: false } with app.useGlobalGuards(app.get(CsrfGuard))', () => {
@@ -283,6 +312,26 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
       expectRefused(await post('/csrf/action'), 'csrf_token_missing');
       expect((await post('/csrf/action').set('x-csrf-token', issued().token)).status).toBe(200);
       expect((await post('/webhooks/payment')).status).toBe(200);
+    });
+  });
+
+  describe('csrf: { guard: false } with app.useGlobalGuards(new CsrfGuard())', () => {
+    const { t, issued } = withApp(
+      adapter,
+      { csrf: { guard: false } },
+      { beforeInit: (app) => app.useGlobalGuards(new CsrfGuard()) },
+    );
+
+    it('guards every route with the options given to SessionModule', async () => {
+      const post = (path: string) => t().http().post(path).set('Cookie', issued().cookie);
+      expectRefused(await post('/csrf/action'), 'csrf_token_missing');
+      expectRefused(
+        await post('/csrf/action').set('Sec-Fetch-Site', 'cross-site'),
+        'csrf_cross_site',
+      );
+      expect((await post('/csrf/action').set('x-csrf-token', issued().token)).status).toBe(200);
+      expect((await post('/webhooks/payment')).status).toBe(200);
+      expect((await post('/hooks/skipped')).status).toBe(200);
     });
   });
 

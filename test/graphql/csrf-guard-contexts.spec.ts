@@ -131,3 +131,30 @@ describe('CsrfGuard on contexts other than HTTP controllers', () => {
     expect(calls.total()).toBe(0);
   });
 });
+
+describe('a CsrfGuard made with new CsrfGuard(), in no app with SessionModule', () => {
+  const guard = new CsrfGuard();
+
+  it('says that SessionModule is missing when it has a request to check', async () => {
+    const post = contextOf('http', [{ method: 'POST', headers: {} }, {}]);
+    expect(() => guard.canActivate(post)).toThrow(/import SessionModule\.forRoot\(\)/);
+    const mutation = contextOf('graphql', [
+      {},
+      {},
+      { req: graphqlRequest('POST') },
+      info('mutation'),
+    ]);
+    await expect(guard.canActivate(mutation)).rejects.toThrow(/import SessionModule\.forRoot\(\)/);
+  });
+
+  it('still refuses a mutation with no HTTP request behind it, and lets the rest through', async () => {
+    const overSocket = contextOf('graphql', [{}, {}, { connectionParams: {} }, info('mutation')]);
+    await expect(guard.canActivate(overSocket)).rejects.toMatchObject({
+      extensions: { code: 'FORBIDDEN', reason: 'csrf_cross_site' },
+    });
+    const query = contextOf('graphql', [{}, {}, { req: graphqlRequest('GET') }, info('query')]);
+    expect(guard.canActivate(query)).toBe(true);
+    expect(guard.canActivate(contextOf('ws', [{}, 'data']))).toBe(true);
+    expect(guard.canActivate(contextOf('rpc', ['data', {}]))).toBe(true);
+  });
+});

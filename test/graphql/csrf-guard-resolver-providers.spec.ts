@@ -1,10 +1,11 @@
 import './mercurius-under-jest.js';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import type { Type } from '@nestjs/common';
+import { UseGuards, type Type } from '@nestjs/common';
 import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { CsrfGuard } from '../../src/index.js';
 import { listenOnLoopback, type ListeningTestApp } from '../support/apps/test-app.js';
 import type { GraphqlApp } from './graphql-app.js';
 import { isApollo, resultOf, SETUPS } from './graphql-setups.js';
@@ -100,6 +101,65 @@ describe.each(SETUPS)('CSRF guard on resolvers however provided ($name)', (setup
     });
   });
 });
+
+@Resolver()
+class HandGuardedResolver {
+  @Query(() => Boolean) pingE(): boolean {
+    return true;
+  }
+  @UseGuards(new CsrfGuard())
+  @Mutation(() => Boolean)
+  guardedE(): boolean {
+    writes++;
+    return true;
+  }
+  @Mutation(() => Boolean) openE(): boolean {
+    writes++;
+    return true;
+  }
+}
+
+describe.each(SETUPS)(
+  'a mutation under @UseGuards(new CsrfGuard()) with csrf.guard off ($name)',
+  (setup) => {
+    let t: GraphqlApp;
+    beforeAll(async () => {
+      const { startGraphqlApp } = await import('./graphql-app.js');
+      t = await startGraphqlApp(setup, { csrf: { guard: false } }, [HandGuardedResolver]);
+    });
+    afterAll(() => t.close());
+
+    const send = (mutation: string, headers: Record<string, string>) =>
+      t
+        .http()
+        .post('/graphql')
+        .set(headers)
+        .send({ query: `mutation { ${mutation} }` })
+        .then(resultOf);
+
+    it('is checked with the app options: cross-site refused, same-origin without a token too', async () => {
+      const before = writes;
+      const crossSite = await send('guardedE', { Origin: EVIL, 'Sec-Fetch-Site': 'cross-site' });
+      expect(crossSite.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'csrf_cross_site',
+      });
+      const noToken = await send('guardedE', { 'Sec-Fetch-Site': 'same-origin' });
+      expect(noToken.errors?.[0]?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'csrf_token_missing',
+      });
+      expect(writes).toBe(before);
+    });
+
+    it('leaves the mutations without it unguarded', async () => {
+      const before = writes;
+      const res = await send('openE', { Origin: EVIL, 'Sec-Fetch-Site': 'cross-site' });
+      expect(res.data).toEqual({ openE: true });
+      expect(writes).toBe(before + 1);
+    });
+  },
+);
 
 @Resolver()
 class SharedResolver {

@@ -1,7 +1,8 @@
 // Compiled by the `tsc` step of `npm test`, never run: the package must declare its public API
 // only. These constructors are the library's to call: declared private, or (CsrfGuard, which Nest
 // creates and `useClass` must accept) not declared with their parameters. Were one callable as
-// written here, its @ts-expect-error would go unused and fail the compilation.
+// written here, its @ts-expect-error would go unused and fail the compilation. `new CsrfGuard()`
+// without arguments is public: it finds its options through each request's app.
 import { CsrfGuard, CsrfToken, SessionManager, SessionRegistry } from 'nest-aura-session';
 
 export function internalConstructors(): object[] {
@@ -18,7 +19,8 @@ export function internalConstructors(): object[] {
     new CsrfToken({} as never, {} as never),
     // @ts-expect-error Not without arguments either.
     new CsrfToken(),
-    // @ts-expect-error CsrfGuard is created by Nest's injector.
+    // @ts-expect-error CsrfGuard's injected parameters are not public.
     new CsrfGuard({} as never, {} as never),
+    new CsrfGuard(),
   ];
 }
