@@ -43,7 +43,9 @@ interface Refusal {
  * driver's own CSRF setting, refused outright when sent with a safe method, and refused when sent
  * over WebSocket, where there is no HTTP request to check; queries are not checked. WebSocket
  * messages and RPC handlers pass. `SessionModule` puts it on every route that takes one of
- * `csrf.methods` (globally in an app that serves GraphQL), unless `csrf.guard` is false.
+ * `csrf.methods` (globally in an app that serves GraphQL), unless `csrf.guard` is false. One made
+ * by hand, `new CsrfGuard()` (for `app.useGlobalGuards()` or `@UseGuards()`), checks each request
+ * with the options of the `SessionModule` of the app that serves it.
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
