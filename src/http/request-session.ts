@@ -75,11 +75,7 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   // would be a lookup through its whole prototype chain, missing V8's caches, on every first use.
   const slot = binding?.framework === 'express' ? undefined : (request as SessionSlots)[MANAGER];
   if (slot) return slot;
-  if (!binding) {
-    throw new Error(
-      'No session for this request: import SessionModule.forRoot() (or forRootAsync()) in the app module',
-    );
-  }
+  if (!binding) throw noSessionModule();
   const { runtime: appRuntime, framework, heldByPrototype = false } = binding;
   const manager = newSessionManager(appRuntime, exchangeFor(framework, request));
   // Fastify's onSend hook commits sessions; an Express response is held until it is committed.
@@ -121,6 +117,19 @@ export function originOf(request: object): string {
 /** The session runtime of the app that serves `request`; `undefined` for an app without sessions. */
 export function runtimeOf(request: object): SessionRuntime | undefined {
   return attachedBinding(request)?.runtime;
+}
+
+/** Like {@link runtimeOf}, but an app without sessions is an error that names the missing import. */
+export function requireRuntimeOf(request: object): SessionRuntime {
+  const runtime = runtimeOf(request);
+  if (!runtime) throw noSessionModule();
+  return runtime;
+}
+
+function noSessionModule(): Error {
+  return new Error(
+    'No session for this request: import SessionModule.forRoot() (or forRootAsync()) in the app module',
+  );
 }
 
 function bindingOf(request: object, runtime: SessionRuntime | undefined): HttpBinding | undefined {

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedCsrfOptions } from '../core/session-options.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { crossSiteReason, headerValue } from '../http/cross-site.js';
-import { bindResponse, originOf, runtimeOf, sessionOf } from '../http/request-session.js';
+import { bindResponse, originOf, requireRuntimeOf, sessionOf } from '../http/request-session.js';
 import { contextRequestOf, graphqlOperationOf } from './context-request.js';
 import { CsrfException } from './csrf.exception.js';
 import { GraphqlExtensionsError } from './graphql-error.js';
@@ -35,6 +35,13 @@ interface Refusal {
   message: string;
 }
 
+// A mutation with no HTTP request behind it (an operation over WebSocket) cannot be checked, and a
+// guard made with `new CsrfGuard()` cannot even tell then whether CSRF is off.
+const NO_HTTP_REQUEST: Refusal = {
+  reason: 'csrf_cross_site',
+  message: 'Mutation without an HTTP request refused',
+};
+
 /**
  * Refuses cross-site forgeries of unsafe requests, cheapest check first: Fetch Metadata, then
  * the `Origin` header, then the session's CSRF token from the header or the body field (never
@@ -49,11 +56,7 @@ interface Refusal {
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
-  /**
-   * @internal Nest injects them. Made with `new CsrfGuard()` (for `app.useGlobalGuards()` or
-   * `@UseGuards()`), the guard has neither: it then takes each request's options from the
-   * `SessionModule` of the app that serves the request.
-   */
+  /** @internal Nest injects them; `new CsrfGuard()` has neither (see the class). */
   constructor(
     @Optional() private readonly runtime?: SessionRuntime,
     @Optional() private readonly reflector: Reflector = new Reflector(),
@@ -72,28 +75,14 @@ export class CsrfGuard implements CanActivate {
     if (type === 'http') {
       // The arguments themselves: `switchToHttp()` builds three closures on every call.
       const request = context.getArgByIndex<GuardedRequest>(0);
-      const runtime = this.runtimeFor(request);
+      const runtime = this.runtime ?? requireRuntimeOf(request);
       const csrf = runtime.config.csrf;
       if (!csrf || !csrf.methods.includes(request.method) || this.skipped(context)) return true;
       return this.check(context, request, runtime, csrf).then(httpVerdict);
     }
-    if (type !== 'graphql' || this.runtime?.config.csrf === false) return true;
+    if (type !== 'graphql' || (this.runtime && !this.runtime.config.csrf)) return true;
     if (graphqlOperationOf(context) !== 'mutation' || this.skipped(context)) return true;
     return this.checkMutation(context);
-  }
-
-  /**
-   * The session runtime of the request's app: the injected one, or for a guard made with
-   * `new CsrfGuard()`, the one `SessionModule` attached to the app that serves the request.
-   */
-  private runtimeFor(request: object): SessionRuntime {
-    const runtime = this.runtime ?? runtimeOf(request);
-    if (!runtime) {
-      throw new Error(
-        'CsrfGuard found no session for this request: import SessionModule.forRoot() (or forRootAsync()) in the app module',
-      );
-    }
-    return runtime;
   }
 
   private skipped(context: ExecutionContext): boolean {
@@ -107,11 +96,7 @@ export class CsrfGuard implements CanActivate {
 
   private async checkMutation(context: ExecutionContext): Promise<boolean> {
     const request = contextRequestOf(context)?.request as GuardedRequest | undefined;
-    const refusal = request
-      ? await this.checkMutationRequest(context, request)
-      : // A mutation with no HTTP request behind it (an operation over WebSocket) cannot be
-        // checked; a guard made with `new CsrfGuard()` cannot even tell whether CSRF is off.
-        { reason: 'csrf_cross_site' as const, message: 'Mutation without an HTTP request refused' };
+    const refusal = request ? await this.checkMutationRequest(context, request) : NO_HTTP_REQUEST;
     if (!refusal) return true;
     throw new GraphqlExtensionsError(refusal.message, {
       code: 'FORBIDDEN',
@@ -123,7 +108,7 @@ export class CsrfGuard implements CanActivate {
     context: ExecutionContext,
     request: GuardedRequest,
   ): Promise<Refusal | undefined> {
-    const runtime = this.runtimeFor(request);
+    const runtime = this.runtime ?? requireRuntimeOf(request);
     const csrf = runtime.config.csrf;
     if (!csrf) return undefined;
     if (SAFE_METHODS.has(request.method)) {
