@@ -21,6 +21,10 @@ export default {
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/consumers/'],
   testTimeout: 30000,
+  // Children the tests start (redis-server, app processes) never keep Jest running, and any a
+  // failed test left behind are killed by pid once the run is over.
+  globalSetup: '<rootDir>/test/support/process/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/process/global-teardown.mjs',
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   // Coverage of src/ when COVERAGE=1 (as CI runs it) or with --coverage; off otherwise, so one
   // spec run alone does not fail the floor. Istanbul instrumentation ('babel') cost about as

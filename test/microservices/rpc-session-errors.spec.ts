@@ -13,10 +13,10 @@ import {
   type ClientProxy,
 } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { Session, SessionManager, SessionModule } from '../../src/index.js';
+import { freePort } from '../support/servers/free-ports.js';
 import { switchableCache } from '../support/stores/switchable-cache.js';
 
 /**
@@ -48,14 +48,6 @@ class SessionRpcController {
   health(): string {
     return 'ok';
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function clientFor(port: number): ClientProxy {

@@ -12,7 +12,7 @@ import {
   SessionModule,
 } from '../../src/index.js';
 import { cookiesOf } from '../support/apps/test-app.js';
-import { freePort } from '../support/servers/redis-server.js';
+import { freePort } from '../support/servers/free-ports.js';
 import { AccountController } from './notes.gateway.js';
 import { connectIo, connectWs, type SocketAdapterName, type TestSocket } from './socket-app.js';
 

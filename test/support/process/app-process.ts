@@ -1,7 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { freePort } from '../servers/redis-server.js';
+import { freePort } from '../servers/free-ports.js';
+import { owned, stopProcess } from './owned-process.js';
 import type { AppProcessArgs } from './session-app.js';
 
 const REGISTER = new URL('./register.mjs', import.meta.url);
@@ -24,10 +25,12 @@ export async function startAppProcess(
 ): Promise<AppProcess> {
   const port = await freePort();
   const args: AppProcessArgs = { adapter, port, redisUrl, options };
-  const child = fork(APP, [JSON.stringify(args)], {
-    execArgv: ['--import', REGISTER.href],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = owned(
+    fork(APP, [JSON.stringify(args)], {
+      execArgv: ['--import', REGISTER.href],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('app process not ready after 30 s')), 30_000);
     child.once('message', () => {
@@ -40,12 +43,5 @@ export async function startAppProcess(
     });
   });
   const url = `http://127.0.0.1:${port}`;
-  return { url, pid: child.pid!, http: () => request(url), stop: () => stopChild(child) };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(child.pid!, 'SIGKILL');
-  await exited;
+  return { url, pid: child.pid!, http: () => request(url), stop: () => stopProcess(child) };
 }

@@ -1,15 +1,17 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import calculateSlot from 'cluster-key-slot';
-import { freePort } from './redis-server.js';
+import { stopProcess } from '../process/owned-process.js';
+import { freePorts } from './free-ports.js';
+import { launchRedis, redisCli } from './redis-process.js';
 
-const REDIS_SERVER = '/usr/bin/redis-server';
-const REDIS_CLI = '/usr/bin/redis-cli';
-const run = promisify(execFile);
+export { redisAvailable as redisClusterAvailable } from './redis-process.js';
+
+/** Redis Cluster nodes listen on a second port, their cluster bus, this far above their own. */
+const BUS_PORT_OFFSET = 10_000;
 
 /** One redis-server process of a {@link RedisCluster}. */
 export interface ClusterNode {
@@ -64,19 +66,6 @@ export interface RedisClusterOptions {
 }
 
 /**
- * Whether cluster tests can run. Under CI a missing redis-server or redis-cli is a failure (the
- * test throws); elsewhere the suite prints a loud SKIPPED line and is skipped.
- */
-export function redisClusterAvailable(suite: string): boolean {
-  const missing = [REDIS_SERVER, REDIS_CLI].filter((bin) => !existsSync(bin));
-  if (missing.length === 0) return true;
-  const what = `${missing.join(' and ')} not found (apt-get install -y redis-server)`;
-  if (process.env.CI === 'true') throw new Error(`${suite}: ${what} and CI=true`);
-  console.warn(`\n*** SKIPPED: ${suite}: ${what} ***\n`);
-  return false;
-}
-
-/**
  * Starts 3 masters (and `replicas` replicas each) with `--cluster-enabled yes` on free 127.0.0.1
  * ports, each in its own temporary directory (nodes.conf, append-only file), joins them with
  * `redis-cli --cluster create` and waits for `cluster_state:ok` on every node.
@@ -90,49 +79,37 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const nodes: ClusterNode[] = [];
 
   const launch = async (node: ClusterNode) => {
-    const child = spawn(
-      REDIS_SERVER,
-      [
-        '--port',
-        String(node.port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        `nodes-${node.port}.conf`,
-        '--cluster-node-timeout',
-        String(nodeTimeout),
-        '--appendonly',
-        'yes',
-        '--appendfilename',
-        `appendonly-${node.port}.aof`,
-        '--appenddirname',
-        `aof-${node.port}`,
-        '--save',
-        '',
-        // A replica syncs at once (the default waits 5 s), so a master killed right after the
-        // cluster is created already has a replica able to take over.
-        '--repl-diskless-sync-delay',
-        '0',
-        // Any replica may be promoted, however long it was cut off from its master.
-        '--cluster-replica-validity-factor',
-        '0',
-      ],
-      { stdio: 'ignore' },
-    );
+    const child = await launchRedis(node.port, [
+      '--dir',
+      dir,
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      `nodes-${node.port}.conf`,
+      '--cluster-node-timeout',
+      String(nodeTimeout),
+      '--appendonly',
+      'yes',
+      '--appendfilename',
+      `appendonly-${node.port}.aof`,
+      '--appenddirname',
+      `aof-${node.port}`,
+      '--save',
+      '',
+      // A replica syncs at once (the default waits 5 s), so a master killed right after the
+      // cluster is created already has a replica able to take over.
+      '--repl-diskless-sync-delay',
+      '0',
+      // Any replica may be promoted, however long it was cut off from its master.
+      '--cluster-replica-validity-factor',
+      '0',
+    ]);
     processes.set(node.port, child);
     node.pid = child.pid;
     child.once('exit', () => {
       if (processes.get(node.port) === child) node.pid = undefined;
     });
-    await waitForPing(node.port);
   };
-
-  const cli = async (port: number, ...args: string[]) =>
-    (await run(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...args])).stdout;
 
   const live = () => nodes.filter((node) => node.pid !== undefined);
 
@@ -140,7 +117,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const slotRanges = async (): Promise<{ from: number; to: number; port: number }[]> => {
     for (const node of live()) {
       try {
-        const text = await cli(node.port, '--json', 'CLUSTER', 'SLOTS');
+        const text = await redisCli(node.port, '--json', 'CLUSTER', 'SLOTS');
         const ranges = JSON.parse(text) as [number, number, [string, number, string]][];
         return ranges.map(([from, to, [, port]]) => ({ from, to, port }));
       } catch {
@@ -154,7 +131,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const deadline = Date.now() + within;
     for (;;) {
       const states = await Promise.all(
-        live().map((node) => cli(node.port, 'CLUSTER', 'INFO').catch(() => '')),
+        live().map((node) => redisCli(node.port, 'CLUSTER', 'INFO').catch(() => '')),
       );
       const wanted = `cluster_state:${state}`;
       if (states.every((info) => info.includes(wanted))) return;
@@ -170,17 +147,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     rootNodes: [],
     async kill(port) {
       const child = processes.get(port);
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(child.pid!, 'SIGKILL');
-      await exited;
+      if (child) await stopProcess(child);
     },
     async restart(port) {
       const node = nodes.find((candidate) => candidate.port === port);
       if (!node) throw new Error(`no cluster node on port ${port}`);
       await launch(node);
     },
-    cli,
+    cli: redisCli,
     async masterPortOf(key) {
       const slot = calculateSlot(key);
       const range = (await slotRanges()).find(({ from, to }) => slot >= from && slot <= to);
@@ -204,7 +178,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     async waitForReplication(port, within = 10_000) {
       const deadline = Date.now() + within;
       for (;;) {
-        const info = await cli(port, 'INFO', 'replication');
+        const info = await redisCli(port, 'INFO', 'replication');
         const written = Number(/master_repl_offset:(\d+)/.exec(info)?.[1]);
         const replicas = [...info.matchAll(/^slave\d+:.*state=(\w+),offset=(\d+)/gm)];
         const caughtUp = replicas.every(
@@ -224,18 +198,23 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
 
   try {
-    for (let i = 0; i < count; i++) nodes.push({ port: await freePort(), pid: undefined });
-    await Promise.all(nodes.map(launch));
-    await run(REDIS_CLI, [
+    for (const port of await freePorts(count, BUS_PORT_OFFSET))
+      nodes.push({ port, pid: undefined });
+    // Every launch settles before a failure is thrown, so that stop() below kills them all.
+    const launched = await Promise.allSettled(nodes.map(launch));
+    const failed = launched.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    await redisCli(
+      nodes[0]!.port,
       '--cluster',
       'create',
       ...nodes.map((node) => `127.0.0.1:${node.port}`),
       '--cluster-replicas',
       String(replicas),
       '--cluster-yes',
-    ]);
+    );
     await cluster.waitUntilOk();
-    await waitForReplicas(nodes, cli);
+    await waitForReplicas(nodes);
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -245,32 +224,17 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 }
 
 /** Waits until every replica has finished its first sync with its master. */
-async function waitForReplicas(
-  nodes: ClusterNode[],
-  cli: (port: number, ...args: string[]) => Promise<string>,
-): Promise<void> {
+async function waitForReplicas(nodes: ClusterNode[]): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const infos = await Promise.all(nodes.map((node) => cli(node.port, 'INFO', 'replication')));
+    const infos = await Promise.all(
+      nodes.map((node) => redisCli(node.port, 'INFO', 'replication')),
+    );
     const pending = infos.filter(
       (info) => info.includes('role:slave') && !info.includes('master_link_status:up'),
     );
     if (pending.length === 0) return;
     if (Date.now() > deadline) throw new Error('the cluster replicas did not sync in 10 s');
-    await sleep(50);
-  }
-}
-
-async function waitForPing(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const { stdout } = await run(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), 'PING']);
-      if (stdout.startsWith('PONG')) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
     await sleep(50);
   }
 }

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { stopProcess } from '../process/owned-process.js';
+import { freePort } from './free-ports.js';
+import { launchRedis } from './redis-process.js';
 
-const REDIS_BIN = '/usr/bin/redis-server';
+export { redisAvailable } from './redis-process.js';
 
 /** A throwaway redis-server on a free loopback port, owned by the test that started it. */
 export interface RedisServer {
@@ -25,77 +25,34 @@ export interface RedisServer {
   command(line: string): Promise<string>;
 }
 
-/**
- * Whether Redis tests can run. Under CI a missing redis-server is a failure (the test throws);
- * elsewhere the suite prints a loud SKIPPED line and is skipped.
- */
-export function redisAvailable(suite: string): boolean {
-  if (existsSync(REDIS_BIN)) return true;
-  if (process.env.CI === 'true') {
-    throw new Error(
-      `${suite}: ${REDIS_BIN} is missing and CI=true (apt-get install -y redis-server)`,
-    );
-  }
-  console.warn(
-    `\n*** SKIPPED: ${suite}: ${REDIS_BIN} not found (apt-get install -y redis-server) ***\n`,
-  );
-  return false;
-}
-
 /** Starts redis-server on a free 127.0.0.1 port. */
 export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+  const args = ['--save', '', '--appendonly', 'no'];
+  let port = await freePort();
   let child: ChildProcess | undefined;
-  const launch = async () => {
-    child = spawn(
-      REDIS_BIN,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    await waitForPing(port);
-  };
-  await launch();
+  // Another process may take the port between the probe and the bind: then try another one.
+  for (let attempt = 1; !child; attempt++) {
+    try {
+      child = await launchRedis(port, args);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      port = await freePort();
+    }
+  }
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async stop() {
-      const running = child;
-      if (!running || running.exitCode !== null) return;
-      const exited = new Promise((resolve) => running.once('exit', resolve));
-      process.kill(running.pid!, 'SIGKILL');
-      await exited;
+      if (child) await stopProcess(child);
     },
-    restart: launch,
+    async restart() {
+      child = await launchRedis(port, args);
+    },
     freeze: () => process.kill(child!.pid!, 'SIGSTOP'),
     thaw: () => process.kill(child!.pid!, 'SIGCONT'),
     command: (line) => sendCommand(port, line),
   };
   return server;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitForPing(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      if ((await sendCommand(port, 'PING')).startsWith('+PONG')) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
-    await sleep(50);
-  }
 }
 
 function sendCommand(port: number, line: string): Promise<string> {
