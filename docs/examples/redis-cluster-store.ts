@@ -1,4 +1,4 @@
-import KeyvRedis, { createCluster } from '@keyv/redis';
+import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
 import { createCache, type Cache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +13,7 @@ import { followClusterTopology } from '../../src/index.js';
  */
 export async function createClusterSessionCache(rootNodes: string[]): Promise<Cache> {
   const cluster = createCluster({
-    rootNodes: rootNodes.map((url) => ({ url })),
+    rootNodes: (await answering(rootNodes)).map((url) => ({ url })),
     defaults: {
       // A command for a node that is down fails at once (503) instead of waiting for it.
       disableOfflineQueue: true,
@@ -40,4 +40,35 @@ export async function createClusterSessionCache(rootNodes: string[]): Promise<Ca
   const store = new KeyvRedis(cluster, { throwOnErrors: true, connectionTimeout: 1000 });
   const keyv = new Keyv({ store, namespace: 'sess', throwOnErrors: true });
   return createCache({ stores: [keyv] });
+}
+
+/**
+ * The root nodes that answer a PING within 1 s, or all of them if none does. node-redis reads the
+ * slot map from a root node picked at random and waits for its answer without a time limit: a
+ * node that accepts connections but never answers (a stopped process, a hung host) would hold
+ * the connect, and every request would get 503, until it answers.
+ */
+async function answering(rootNodes: string[]): Promise<string[]> {
+  const answers = await Promise.all(
+    rootNodes.map(async (url) => {
+      const client = createClient({
+        url,
+        disableOfflineQueue: true,
+        socket: { connectTimeout: 1000, reconnectStrategy: false },
+      });
+      client.on('error', () => undefined);
+      const pong = client
+        .connect()
+        .then(() => client.ping())
+        .then(
+          () => true,
+          () => false,
+        );
+      const answered = await Promise.race([pong, sleep(1000, false)]);
+      if (client.isOpen) client.destroy();
+      return answered;
+    }),
+  );
+  const live = rootNodes.filter((_, i) => answers[i]);
+  return live.length > 0 ? live : rootNodes;
 }

@@ -30,6 +30,41 @@ run('the Redis Cluster recipe at startup', () => {
     await cluster?.stop();
   });
 
+  it('starts while a root node is stalled (stopped, accepting connections but never answering)', async () => {
+    const [stalled, live] = await cluster.masterPorts();
+    const pid = cluster.nodes.find((node) => node.port === stalled)!.pid!;
+    // node-redis reads the slot map from a root node picked at random: three tries, so that
+    // without the recipe's check each has an even chance to start from the stalled one.
+    const roots = [stalled, live].map((port) => `redis://127.0.0.1:${port}`);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const started = Date.now();
+        const stores = await Promise.race([
+          createClusterSessionCache(roots),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error('the store did not start')), STARTUP).unref(),
+          ),
+        ]);
+        expect(Date.now() - started).toBeLessThan(STARTUP);
+        // Keys of the two other masters answer; the stalled one's wait (the app's storeTimeout).
+        const writes = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            Promise.race([
+              stores.set(`startup-${attempt}-${i}`, 'x').then(() => 'ok'),
+              new Promise((resolve) => setTimeout(resolve, STORE_TIMEOUT, 'timeout').unref()),
+            ]).catch(() => 'error'),
+          ),
+        );
+        expect(writes).toContain('ok');
+        // Closing waits for the stalled node's replies: it finishes once the node resumes.
+        void stores.disconnect().catch(() => undefined);
+      }
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  }, 30_000);
+
   it('starts while a master is down, its sessions answering 503 and the others 200', async () => {
     const [victim] = await cluster.masterPorts();
     await cluster.kill(victim!);
