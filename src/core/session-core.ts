@@ -25,6 +25,7 @@ import type { SegmentHost } from './segment.js';
 import {
   assertUserId,
   enforceSessionLimit,
+  nextSeq,
   needsIndexPush,
   newHandle,
   updateIndex,
@@ -436,6 +437,8 @@ export class SessionCore implements SegmentHost {
         (entries) => {
           const entry: IndexEntry = { key, at: now, createdAt: record.createdAt };
           if (previous !== undefined) entry.previous = previous;
+          const seq = added ? nextSeq(entries) : entries.get(user.handle)?.seq;
+          if (seq !== undefined) entry.seq = seq;
           const userAgent = added ? agent : (entries.get(user.handle)?.userAgent ?? agent);
           if (userAgent !== undefined) entry.userAgent = userAgent;
           entries.set(user.handle, entry);

@@ -28,6 +28,13 @@ export interface IndexEntry {
   at: number;
   /** Epoch ms the session was created. */
   createdAt: number;
+  /**
+   * When the session was bound, as the order of the index writes that added entries: one more
+   * than the highest of the entries that write found. Compare-and-set lets a write land only on
+   * the index as its change saw it, so of two logins the one written later always has the higher
+   * number, whatever the clocks of their instances say. Absent in entries of older versions.
+   */
+  seq?: number;
   userAgent?: string;
 }
 
@@ -48,6 +55,8 @@ export interface LiveSession {
   lastSeen: number;
   /** Epoch ms its index entry was last written: when it was bound, for a recent binding. */
   boundAt: number;
+  /** Its entry's {@link IndexEntry.seq}; 0 for an entry that has none. */
+  seq: number;
   userAgent?: string;
 }
 
@@ -110,6 +119,13 @@ export function userAgentOf(header: string | undefined): string | undefined {
  */
 function indexLifetime(runtime: SessionRuntime): number {
   return 2 * runtime.config.idleTimeout;
+}
+
+/** The {@link IndexEntry.seq} of an entry added to `entries` now. */
+export function nextSeq(entries: Map<string, IndexEntry>): number {
+  let highest = 0;
+  for (const entry of entries.values()) highest = Math.max(highest, entry.seq ?? 0);
+  return highest + 1;
 }
 
 /** Whether a bound session that will live until `expiresAt` must push its index first. */
@@ -250,12 +266,15 @@ export async function revokeSessions(
 /**
  * The live sessions in `userId`'s index, most recently seen first, each read from its own key (so
  * `lastSeen` is the session's, as its throttled touch keeps it). Entries whose session is gone
- * leave the index (best effort: skipped when another write got there first).
+ * leave the index (best effort: skipped when another write got there first). With
+ * `withPending`, sessions whose first commit is still on its way are listed too, as last seen
+ * when their entry was written.
  */
 export async function listSessions(
   runtime: SessionRuntime,
   userId: string,
   deadline: number,
+  withPending = false,
 ): Promise<LiveSession[]> {
   const index = await loadIndex(runtime, userId, deadline);
   const now = Date.now();
@@ -265,13 +284,18 @@ export async function listSessions(
     [...index.entries].map(async ([handle, entry]) => {
       const state = await sessionState(runtime, handle, entry, now, deadline);
       if (state === 'dead') dead.push(handle);
-      else if (state !== 'pending') {
+      else if (state !== 'pending' || withPending) {
         const session: LiveSession = {
           handle,
-          createdAt: state.createdAt,
-          lastSeen: state.lastSeen,
+          createdAt: entry.createdAt,
+          lastSeen: entry.at,
           boundAt: entry.at,
+          seq: entry.seq ?? 0,
         };
+        if (state !== 'pending') {
+          session.createdAt = state.createdAt;
+          session.lastSeen = state.lastSeen;
+        }
         if (entry.userAgent !== undefined) session.userAgent = entry.userAgent;
         live.push(session);
       }
@@ -395,19 +419,22 @@ function indexRecord(index: UserIndex, until: number): SessionRecord {
 
 function entryOf(value: unknown): IndexEntry | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { key, previous, at, createdAt, userAgent } = value as Record<string, unknown>;
+  const { key, previous, at, createdAt, seq, userAgent } = value as Record<string, unknown>;
   if (typeof key !== 'string' || typeof at !== 'number' || typeof createdAt !== 'number') {
     return undefined;
   }
   const entry: IndexEntry = { key, at, createdAt };
   if (typeof previous === 'string') entry.previous = previous;
+  if (typeof seq === 'number') entry.seq = seq;
   if (typeof userAgent === 'string') entry.userAgent = userAgent;
   return entry;
 }
 
 /**
  * After a new binding: prunes `userId`'s index of dead sessions and, past `maxSessionsPerUser`,
- * signs out the least recently seen of the sessions bound before `keep`.
+ * signs out the least recently seen of the sessions bound before `keep`, including those whose
+ * first commit is still on its way (a login that raced this one: its commit then fails against
+ * the tombstone).
  */
 export async function enforceSessionLimit(
   runtime: SessionRuntime,
@@ -415,17 +442,20 @@ export async function enforceSessionLimit(
   keep: string,
   deadline: number,
 ): Promise<void> {
-  const live = await listSessions(runtime, userId, deadline);
+  const live = await listSessions(runtime, userId, deadline, true);
   const max = runtime.config.maxSessionsPerUser;
   if (max === undefined || live.length <= max) return;
   // Logins of one user that race must agree on who stays, or each signs out the others and the
-  // user is left with none: a login spares the sessions bound after its own (by binding time,
-  // then handle), whose own logins sign out this one if the limit says so.
+  // user is left with none: a login spares the sessions bound after its own (in the order their
+  // entries were written; for entries without that order, by binding time, then handle), whose
+  // own logins sign out this one if the limit says so. The last one written sees every other.
   const own = live.find((session) => session.handle === keep);
   const boundLater = (session: LiveSession) =>
     own !== undefined &&
-    (session.boundAt > own.boundAt ||
-      (session.boundAt === own.boundAt && session.handle > own.handle));
+    (session.seq !== own.seq
+      ? session.seq > own.seq
+      : session.boundAt > own.boundAt ||
+        (session.boundAt === own.boundAt && session.handle > own.handle));
   const others = live.filter((session) => session.handle !== keep);
   const later = others.filter(boundLater).length;
   const victims = others

@@ -2,7 +2,7 @@ import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { resolveSessionConfig } from '../../src/core/session-options.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
-import { loadIndex, updateIndex } from '../../src/core/user-index.js';
+import { loadIndex, nextSeq, updateIndex } from '../../src/core/user-index.js';
 import { KeyvSessionStore } from '../../src/storage/keyv-session-store.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
 
@@ -40,6 +40,34 @@ describe.each(['memory', 'keyv'] as const)("a user's index (%s store)", (store) 
       Array.from({ length: 10 }, (_, i) => `handle-${i}`).sort(),
     );
     expect(index.until).toBeGreaterThan(Date.now());
+  });
+
+  it('numbers concurrent bindings as their writes land: 1 to 10, none twice', async () => {
+    const runtime = runtimeOn(store);
+    const deadline = Date.now() + 2000;
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        updateIndex(
+          runtime,
+          'fay',
+          deadline,
+          (entries) => {
+            const at = Date.now();
+            entries.set(`handle-${i}`, {
+              key: `key-${i}`,
+              at,
+              createdAt: at,
+              seq: nextSeq(entries),
+            });
+            return true;
+          },
+          true,
+        ),
+      ),
+    );
+    const { entries } = await loadIndex(runtime, 'fay', deadline);
+    const seqs = [...entries.values()].map((entry) => entry.seq!).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   });
 
   it('keys the index by a hash of the user id: the store never sees the id', async () => {

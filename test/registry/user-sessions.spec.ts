@@ -256,13 +256,13 @@ describe.each(CASES)("a user's sessions (%s store, %s)", (storeName, adapter) =>
     expect(await readsSession(bob)).toBe(true);
   });
 
-  it('maxSessionsPerUser: 1 never signs out every one of several logins racing each other', async () => {
+  it('maxSessionsPerUser: 1 keeps exactly one of several logins racing each other', async () => {
     await start({ maxSessionsPerUser: 1 });
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 20; round++) {
       const sids = await Promise.all([1, 2, 3].map((i) => login(`racer${round}`, `Device ${i}`)));
       const alive = [];
       for (const sid of sids) if (await readsSession(sid)) alive.push(sid);
-      expect(alive.length).toBeGreaterThanOrEqual(1);
+      expect(alive.length).toBe(1);
     }
   });
 
