@@ -285,17 +285,15 @@ export async function listSessions(
       const state = await sessionState(runtime, handle, entry, now, deadline);
       if (state === 'dead') dead.push(handle);
       else if (state !== 'pending' || withPending) {
+        const seen =
+          state === 'pending' ? { createdAt: entry.createdAt, lastSeen: entry.at } : state;
         const session: LiveSession = {
           handle,
-          createdAt: entry.createdAt,
-          lastSeen: entry.at,
+          createdAt: seen.createdAt,
+          lastSeen: seen.lastSeen,
           boundAt: entry.at,
           seq: entry.seq ?? 0,
         };
-        if (state !== 'pending') {
-          session.createdAt = state.createdAt;
-          session.lastSeen = state.lastSeen;
-        }
         if (entry.userAgent !== undefined) session.userAgent = entry.userAgent;
         live.push(session);
       }
