@@ -4,11 +4,8 @@ import type { Response } from 'supertest';
 import { createClusterSessionCache } from '../../docs/examples/redis-cluster-store.js';
 import { SessionHealthIndicator } from '../../src/index.js';
 import { storeKeyOf } from '../support/stores/core-store.js';
-import {
-  redisClusterAvailable,
-  startRedisCluster,
-  type RedisCluster,
-} from '../support/servers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '../support/servers/redis-cluster.js';
+import { redisAvailable } from '../support/servers/redis-process.js';
 import { StorageController } from '../support/controllers/storage-controller.js';
 import { pollUntil } from '../support/timing/storage-polling.js';
 import {
@@ -33,7 +30,7 @@ interface StoredUser {
   port: number;
 }
 
-const run = redisClusterAvailable('cluster: failover') ? describe : describe.skip;
+const run = redisAvailable('cluster: failover') ? describe : describe.skip;
 
 run.each(ADAPTERS)('sessions on Redis Cluster through a failover (%s)', (adapter) => {
   let cluster: RedisCluster;

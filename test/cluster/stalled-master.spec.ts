@@ -3,11 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClusterSessionCache } from '../../docs/examples/redis-cluster-store.js';
 import type { RedisClusterClient } from '../../src/index.js';
 import { storeKeyOf } from '../support/stores/core-store.js';
-import {
-  redisClusterAvailable,
-  startRedisCluster,
-  type RedisCluster,
-} from '../support/servers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '../support/servers/redis-cluster.js';
+import { redisAvailable } from '../support/servers/redis-process.js';
 import { StorageController } from '../support/controllers/storage-controller.js';
 import { pollUntil } from '../support/timing/storage-polling.js';
 import { createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
@@ -18,7 +15,7 @@ const NODE_TIMEOUT = 2000;
 /** How soon after the failover the stalled master's sessions must answer with their data. */
 const RECOVERY = 10_000;
 
-const run = redisClusterAvailable('cluster: stalled master') ? describe : describe.skip;
+const run = redisAvailable('cluster: stalled master') ? describe : describe.skip;
 
 run('sessions on Redis Cluster when a master stalls (stopped, its connections open)', () => {
   let cluster: RedisCluster;

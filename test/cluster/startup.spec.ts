@@ -1,10 +1,7 @@
 import type { Cache } from 'cache-manager';
 import { createClusterSessionCache } from '../../docs/examples/redis-cluster-store.js';
-import {
-  redisClusterAvailable,
-  startRedisCluster,
-  type RedisCluster,
-} from '../support/servers/redis-cluster.js';
+import { startRedisCluster, type RedisCluster } from '../support/servers/redis-cluster.js';
+import { redisAvailable } from '../support/servers/redis-process.js';
 import { StorageController } from '../support/controllers/storage-controller.js';
 import { createTestApp, setCookieFor, type TestApp } from '../support/apps/test-app.js';
 
@@ -14,7 +11,7 @@ const NODE_TIMEOUT = 60_000;
 /** The recipe's bound on its startup (1 s for the root nodes' PINGs, 2 s for the masters), plus slack. */
 const STARTUP = 5000;
 
-const run = redisClusterAvailable('cluster: startup') ? describe : describe.skip;
+const run = redisAvailable('cluster: startup') ? describe : describe.skip;
 
 run('the Redis Cluster recipe at startup', () => {
   let cluster: RedisCluster;

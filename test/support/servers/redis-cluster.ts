@@ -8,8 +8,6 @@ import { stopProcess } from '../process/owned-process.js';
 import { freePorts } from './free-ports.js';
 import { launchRedis, redisCli } from './redis-process.js';
 
-export { redisAvailable as redisClusterAvailable } from './redis-process.js';
-
 /** Redis Cluster nodes listen on a second port, their cluster bus, this far above their own. */
 const BUS_PORT_OFFSET = 10_000;
 
