@@ -200,7 +200,8 @@ export class MemorySessionStore implements SessionStore {
     }
     const now = this.#now();
     this.#sweep(now);
-    this.#evicted.clear();
+    // Clearing a Map allocates a new table even when it is empty, as it almost always is.
+    if (this.#evicted.size > 0) this.#evicted.clear();
     this.#created = undefined;
     if (this.#isMoved(key, now)) return { committed: false, current: 'moved' };
     const entry = this.#live(key, now);
