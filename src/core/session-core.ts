@@ -296,9 +296,10 @@ export class SessionCore implements SegmentHost {
       return this.cookie.flush(this.id);
     }
     const indexing = this.indexBeforeCommit(now);
-    if (indexing === undefined) return this.write(now, undefined);
+    // Nothing was waited for since `now`: the store call starts at it (one clock read fewer).
+    if (indexing === undefined) return this.write(now, undefined, now);
     return indexing.then(
-      (newlyBound) => this.write(now, newlyBound),
+      (newlyBound) => this.write(now, newlyBound, Date.now()),
       (error: unknown) => {
         this.failure = error;
         throw error;
@@ -306,14 +307,20 @@ export class SessionCore implements SegmentHost {
     );
   }
 
-  /** Stores the session: synchronously on a synchronous store, else within what is left of `storeTimeout`. */
-  private write(now: number, newlyBound: UserBinding | undefined): MaybePromise<void> {
+  /**
+   * Stores the session: synchronously on a synchronous store, else within what is left of
+   * `storeTimeout`, counted from `started`.
+   */
+  private write(
+    now: number,
+    newlyBound: UserBinding | undefined,
+    started: number,
+  ): MaybePromise<void> {
     const keepsFlash = this.log.keepsFlash;
     const changes = this.log.take();
     const mine = this.working;
     this.inflight = this.view();
     this.working = undefined;
-    const started = Date.now();
     const fail = (error: unknown): never => {
       this.inflight = undefined;
       // Remembered, so a second commit in this request fails at once instead of waiting again.
@@ -462,18 +469,19 @@ export class SessionCore implements SegmentHost {
     const started = Date.now();
     const found = this.runtime.store.load(key);
     if (!(found instanceof Promise)) {
-      this.adopt(id, key, found);
+      // A synchronous store answered at `started`: its answer is checked against that time.
+      this.adopt(id, key, found, started);
       return undefined;
     }
     return this.bounded(found, 'load', started)
-      .then((lookup) => this.adopt(id, key, lookup))
+      .then((lookup) => this.adopt(id, key, lookup, Date.now()))
       .finally(() => {
         this.loading = undefined;
       });
   }
 
-  /** Makes what the store holds for the cookie's `id` this request's session, if it is live. */
-  private adopt(id: string, key: string, found: StoreLookup): void {
+  /** Makes what the store holds for the cookie's `id` this request's session, if it is live at `now`. */
+  private adopt(id: string, key: string, found: StoreLookup, now: number): void {
     if (found === 'corrupt') {
       this.runtime.logger.warn(
         `Corrupt session data under store key ${key}: treated as no session`,
@@ -485,7 +493,7 @@ export class SessionCore implements SegmentHost {
       this.cookie.expire = true;
       return;
     }
-    if (typeof found !== 'object' || isExpired(this.runtime.config, found.record, Date.now())) {
+    if (typeof found !== 'object' || isExpired(this.runtime.config, found.record, now)) {
       this.state = 'absent';
       return;
     }
