@@ -65,7 +65,8 @@ export class ChangeLog {
         jsonBytes(change.key) +
         jsonBytes(change.value) +
         ENTRY_OVERHEAD;
-    this.recordGrowing(record, change, growth, change.segment, () => {
+    if (this.recordIfWithinBound(record, change, growth)) return;
+    this.recordMeasured(record, change, change.segment, () => {
       const target = record.segments.get(change.segment)![
         change.kind === 'set' ? 'values' : 'flash'
       ];
@@ -86,33 +87,44 @@ export class ChangeLog {
   ): void {
     const previous = record.user;
     const growth = bindingBytes(change.user) - (previous ? bindingBytes(previous) : 0);
-    this.recordGrowing(record, change, growth, USER_BINDING_SEGMENT, () => {
+    if (this.recordIfWithinBound(record, change, growth)) return;
+    this.recordMeasured(record, change, USER_BINDING_SEGMENT, () => {
       if (previous) record.user = previous;
       else delete record.user;
     });
   }
 
   /**
-   * Records `change`, which grows the session by `growth` bytes (or shrinks it), unless it would
-   * take the session past `maxSize`: then it is undone with `undo` and refused as a write to
-   * `segment`. Only a growing write that may break the limit pays for an exact measure.
+   * Records `change`, which grows the session by `growth` bytes (or shrinks it), if the size
+   * bound shows it cannot take the session past `maxSize`; `false` (nothing recorded) when only
+   * an exact measure can tell.
    */
-  private recordGrowing(
+  private recordIfWithinBound(
     record: SessionRecord,
     change: SessionChange,
     growth: number,
-    segment: string,
-    undo: () => void,
-  ): void {
+  ): boolean {
     if (growth <= 0) {
       if (this.notGrowing) this.notGrowing.push(change);
       else this.notGrowing = [change];
     }
-    if (growth <= 0 || this.sizeBound + growth <= this.maxSize) {
-      this.record(record, change);
-      this.sizeBound += Math.max(growth, 0);
-      return;
-    }
+    if (growth > 0 && this.sizeBound + growth > this.maxSize) return false;
+    this.record(record, change);
+    this.sizeBound += Math.max(growth, 0);
+    return true;
+  }
+
+  /**
+   * Records a growing `change` that may break the limit, measuring the session with it: past
+   * `maxSize`, it is undone with `undo` and refused as a write to `segment`. Its own method, so
+   * that the writes within the bound, nearly all of them, make no `undo` closure.
+   */
+  private recordMeasured(
+    record: SessionRecord,
+    change: SessionChange,
+    segment: string,
+    undo: () => void,
+  ): void {
     applyChange(record, change);
     const size = measure(record);
     if (size > this.maxSize) {

@@ -1,7 +1,6 @@
 import { readSessionId } from './cookie.js';
 import { decodeCsrfSecret, newCsrfSecret } from './csrf-token.js';
 import { ChangeLog, type GrowingChange } from './change-log.js';
-import { then } from './maybe-promise.js';
 import { SessionUnavailableError } from './errors.js';
 import type { HttpExchange } from './http-exchange.js';
 import { commitChanges, type CommitResult } from './session-commit.js';
@@ -110,15 +109,25 @@ export class SessionCore implements SegmentHost {
   }
 
   sessionForRead(): MaybePromise<SessionRecord | undefined> {
-    return then(this.resume(), (active) => (active ? this.view() : undefined));
+    const active = this.resume();
+    if (active instanceof Promise) return active.then((a) => this.viewIfActive(a));
+    return this.viewIfActive(active);
   }
 
   /** The session for a write, started when there is none; no promise when it is loaded. */
   sessionForWrite(): MaybePromise<SessionRecord> {
-    return then(this.resume(), (active) => {
-      if (!active) this.createSession();
-      return this.view();
-    });
+    const active = this.resume();
+    if (active instanceof Promise) return active.then((a) => this.viewStarted(a));
+    return this.viewStarted(active);
+  }
+
+  private viewIfActive(active: boolean): SessionRecord | undefined {
+    return active ? this.view() : undefined;
+  }
+
+  private viewStarted(active: boolean): SessionRecord {
+    if (!active) this.createSession();
+    return this.view();
   }
 
   change(change: SessionChange): void {

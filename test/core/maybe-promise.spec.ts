@@ -1,4 +1,4 @@
-import { promised, then } from '../../src/core/maybe-promise.js';
+import { then } from '../../src/core/maybe-promise.js';
 
 describe('then', () => {
   it('runs the next step at once on a plain value', () => {
@@ -9,25 +9,5 @@ describe('then', () => {
     const next = then(Promise.resolve(2), (n) => n + 1);
     expect(next).toBeInstanceOf(Promise);
     expect(await next).toBe(3);
-  });
-});
-
-describe('promised', () => {
-  it('resolves to a plain value', async () => {
-    expect(await promised(() => 'now')).toBe('now');
-  });
-
-  it('turns a throw into a rejection, like an async function', async () => {
-    const failure = new RangeError('refused');
-    const result = promised(() => {
-      throw failure;
-    });
-    await expect(result).rejects.toBe(failure);
-  });
-
-  it('hands on the promise it is given, rejection included', async () => {
-    const failure = new Error('store down');
-    await expect(promised(() => Promise.reject(failure))).rejects.toBe(failure);
-    await expect(promised(() => Promise.resolve(5))).resolves.toBe(5);
   });
 });

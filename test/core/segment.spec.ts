@@ -93,6 +93,25 @@ describe('Segment', () => {
     expect(host.changes).toEqual([]);
   });
 
+  it('get and set wait for a session the store is still loading, and pass on its failure', async () => {
+    const host = new FakeHost(true);
+    host.record!.segments.set('Vendor\\Package', { values: new Map([['n', 1]]), flash: new Map() });
+    const sync = { read: host.sessionForRead.bind(host), write: host.sessionForWrite.bind(host) };
+    host.sessionForRead = () => Promise.resolve(sync.read()) as never;
+    host.sessionForWrite = () => Promise.resolve(sync.write()) as never;
+    const segment = segmentOn(host);
+    expect(await segment.get('n')).toBe(1);
+    expect(await segment.get('absent', 'alt')).toBe('alt');
+    await segment.set('n', 2);
+    expect(host.changes).toEqual([{ kind: 'set', segment: 'Vendor\\Package', key: 'n', value: 2 }]);
+    const down = new SessionUnavailableError();
+    host.sessionForRead = () => Promise.reject(down) as never;
+    host.sessionForWrite = () => Promise.reject(down) as never;
+    await expect(segment.get('n')).rejects.toBe(down);
+    await expect(segment.set('n', 3)).rejects.toBe(down);
+    expect(host.changes).toHaveLength(1);
+  });
+
   it('remove and clear of nothing record no change', async () => {
     const host = new FakeHost(true);
     await segmentOn(host).remove('absent');
