@@ -222,8 +222,12 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
 
   /** A copy of the value under `key` in `record`, or `alt` when there is none. */
   private valueIn<V>(record: SessionRecord | undefined, key: string, alt: V): V {
-    const value = record?.segments.get(this.name)?.values.get(key);
+    const value = this.stateIn(record)?.values.get(key);
     return value === undefined ? alt : (cloneJson(value) as V);
+  }
+
+  private stateIn(record: SessionRecord | undefined): SegmentState | undefined {
+    return record?.segments.get(this.name);
   }
 
   private recordSet(key: string, value: unknown): void {
@@ -232,6 +236,6 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
 
   /** This segment's state; no promise when the session is loaded (or the store is synchronous). */
   private state(): MaybePromise<SegmentState | undefined> {
-    return then(this.host.sessionForRead(), (record) => record?.segments.get(this.name));
+    return then(this.host.sessionForRead(), (record) => this.stateIn(record));
   }
 }
