@@ -8,6 +8,7 @@ import { BaselineController } from './baseline.controller.js';
 import { ExpressSessionController } from './express-session.controller.js';
 import { FastifySessionController } from './fastify-session.controller.js';
 import { HandlerShapeController } from './handler-shape.controller.js';
+import { MinimalSessionController } from './minimal-session.controller.js';
 import { ROUND_TRIPS_CLIENT, RoundTripsController } from './round-trips.controller.js';
 import type { Variant } from './variants.js';
 
@@ -24,6 +25,8 @@ export class BenchModule {
         return { module: BenchModule, controllers: [FastifySessionController] };
       case 'handler-shape':
         return { module: BenchModule, controllers: [HandlerShapeController] };
+      case 'minimal-layer':
+        return { module: BenchModule, controllers: [MinimalSessionController] };
       case 'round-trips':
         return {
           module: BenchModule,

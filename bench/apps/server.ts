@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BenchModule } from './bench.module.js';
+import { installMinimalSessions } from './minimal-session.js';
 import { answerUsageProbes } from './usage-probe.js';
 import { useExpressSession, useFastifySession } from './peer-sessions.js';
 import { findVariant } from './variants.js';
@@ -31,6 +32,8 @@ if (variant.adapter === 'express') {
     logger,
   });
   if (variant.library === '@fastify/session') await useFastifySession(app);
+  if (variant.library === 'minimal-layer')
+    installMinimalSessions(app.getHttpAdapter().getInstance());
   await app.listen(Number(port), '127.0.0.1');
 }
 process.send?.({ ready: true } satisfies ReadyMessage);

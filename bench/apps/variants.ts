@@ -6,9 +6,17 @@ export type Adapter = 'express' | 'fastify';
  * Redis round trips of a session, the limit of any session layer that sends as many.
  * `handler-shape` has none either: ours' handlers (`async`, a parameter decorator) over a plain
  * value, the limit of any session layer reached through a parameter decorator.
+ * `minimal-layer` is the bench's own least session layer doing the same observable work as ours
+ * (apps/minimal-session.ts), on Fastify: the limit that the memory targets aim at.
  */
 export type Library =
-  'baseline' | 'express-session' | '@fastify/session' | 'ours' | 'round-trips' | 'handler-shape';
+  | 'baseline'
+  | 'express-session'
+  | '@fastify/session'
+  | 'ours'
+  | 'round-trips'
+  | 'handler-shape'
+  | 'minimal-layer';
 
 /** Where the sessions of an app variant live. */
 export type StoreKind = 'none' | 'memory' | 'redis';
@@ -82,6 +90,7 @@ export const THROUGHPUT_VARIANTS: readonly Variant[] = [
   },
   { id: 'ours-fastify-redis', adapter: 'fastify', library: 'ours', store: 'redis' },
   { id: 'fastify-handler-shape', adapter: 'fastify', library: 'handler-shape', store: 'none' },
+  { id: 'fastify-minimal-layer', adapter: 'fastify', library: 'minimal-layer', store: 'memory' },
 ];
 
 /** The variants of the memory check: each gets a fresh process. */
@@ -111,6 +120,7 @@ export function findVariant(id: string): Variant {
 export function describeVariant(variant: Variant): string {
   if (variant.library === 'round-trips') return 'no session, its Redis round trips only';
   if (variant.library === 'handler-shape') return "no session, ours' handler shape only";
+  if (variant.library === 'minimal-layer') return 'a minimal session layer, memory';
   const store = { none: '', memory: ', memory', redis: ', Redis' }[variant.store];
   const cap = variant.memoryCap === undefined ? '' : `, cap ${variant.memoryCap} sessions`;
   return `${variant.library}${store}${cap}`;
