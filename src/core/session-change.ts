@@ -1,4 +1,10 @@
-import { segmentOf, type SessionRecord, type UserBinding } from './session-record.js';
+import {
+  segmentOf,
+  writableFlash,
+  writableValues,
+  type SessionRecord,
+  type UserBinding,
+} from './session-record.js';
 
 /**
  * One change a request made to its session. A commit replays a request's changes onto the
@@ -18,36 +24,48 @@ export type SessionChange =
   | { kind: 'bindUser'; user: UserBinding | undefined }
   | { kind: 'userIndexed'; handle: string; until: number };
 
-/** Applies `change` to `record` in place. */
+/**
+ * Applies `change` to `record` in place. A map that `record` shares with the record it was copied
+ * from is copied first, and only when the change alters it.
+ */
 export function applyChange(record: SessionRecord, change: SessionChange): void {
   switch (change.kind) {
     case 'set':
-      segmentOf(record, change.segment).values.set(change.key, change.value);
+      writableValues(segmentOf(record, change.segment)).set(change.key, change.value);
       return;
-    case 'remove':
-      record.segments.get(change.segment)?.values.delete(change.key);
+    case 'remove': {
+      const segment = record.segments.get(change.segment);
+      if (segment?.values.has(change.key)) writableValues(segment).delete(change.key);
       return;
-    case 'clearSegment':
-      record.segments.get(change.segment)?.values.clear();
+    }
+    case 'clearSegment': {
+      const segment = record.segments.get(change.segment);
+      if (segment?.values.size) writableValues(segment).clear();
       return;
+    }
     case 'clearAll':
       record.segments.clear();
       return;
     case 'setFlash':
-      segmentOf(record, change.segment).flash.set(change.key, change.value);
+      writableFlash(segmentOf(record, change.segment)).set(change.key, change.value);
       return;
     case 'consumeFlash': {
       // Only the value this request read is consumed: a newer flash set meanwhile by another
       // request under the same key must survive for its own reader.
-      const flash = record.segments.get(change.segment)?.flash;
-      if (flash?.has(change.key) && JSON.stringify(flash.get(change.key)) === change.json) {
-        flash.delete(change.key);
+      const segment = record.segments.get(change.segment);
+      if (
+        segment?.flash.has(change.key) &&
+        JSON.stringify(segment.flash.get(change.key)) === change.json
+      ) {
+        writableFlash(segment).delete(change.key);
       }
       return;
     }
-    case 'clearFlash':
-      record.segments.get(change.segment)?.flash.clear();
+    case 'clearFlash': {
+      const segment = record.segments.get(change.segment);
+      if (segment?.flash.size) writableFlash(segment).clear();
       return;
+    }
     case 'csrf':
       record.csrf = change.secret;
       return;

@@ -2,6 +2,39 @@
 export interface SegmentState {
   values: Map<string, unknown>;
   flash: Map<string, unknown>;
+  /**
+   * Whether `values` belongs to this state alone. A copied record shares its segments' maps with
+   * the original until a change needs one: see {@link writableValues}.
+   */
+  ownsValues: boolean;
+  /** Whether `flash` belongs to this state alone; see {@link writableFlash}. */
+  ownsFlash: boolean;
+}
+
+/** A segment state that owns the maps it is given. */
+export function segmentState(
+  values = new Map<string, unknown>(),
+  flash = new Map<string, unknown>(),
+): SegmentState {
+  return { values, flash, ownsValues: true, ownsFlash: true };
+}
+
+/** The values of `segment`, to change: copied first if still shared with another record. */
+export function writableValues(segment: SegmentState): Map<string, unknown> {
+  if (!segment.ownsValues) {
+    segment.values = copyMap(segment.values);
+    segment.ownsValues = true;
+  }
+  return segment.values;
+}
+
+/** The flash values of `segment`, to change: copied first if still shared with another record. */
+export function writableFlash(segment: SegmentState): Map<string, unknown> {
+  if (!segment.ownsFlash) {
+    segment.flash = copyMap(segment.flash);
+    segment.ownsFlash = true;
+  }
+  return segment.flash;
 }
 
 /**
@@ -40,13 +73,21 @@ export function newRecord(now: number): SessionRecord {
 }
 
 /**
- * A copy of `record` that can be changed without touching the original: its own segment maps,
- * sharing the values (values are never mutated in place: they are copied on every set and get).
+ * A copy of `record` that can be changed through `applyChange` without touching the original. It
+ * has its own list of segments, each of which shares its maps with the original until a change
+ * needs one ({@link writableValues}, {@link writableFlash}): a write copies the maps it changes,
+ * not the whole session. Values are shared too: they are never mutated in place (they are copied
+ * on every set and get).
  */
 export function copyRecord(record: SessionRecord): SessionRecord {
   const segments = new Map<string, SegmentState>();
   for (const [name, segment] of record.segments) {
-    segments.set(name, { values: copyMap(segment.values), flash: copyMap(segment.flash) });
+    segments.set(name, {
+      values: segment.values,
+      flash: segment.flash,
+      ownsValues: false,
+      ownsFlash: false,
+    });
   }
   const copy: SessionRecord = { createdAt: record.createdAt, lastSeen: record.lastSeen, segments };
   if (record.csrf !== undefined) copy.csrf = record.csrf;
@@ -57,7 +98,7 @@ export function copyRecord(record: SessionRecord): SessionRecord {
 }
 
 // `new Map(iterable)` goes through the iterable protocol: on Node 20 two to three times slower
-// than these loops, and every write to a loaded session copies each of its segments' two maps.
+// than this loop, and every write to a loaded session copies the map it changes.
 function copyMap<V>(map: Map<string, V>): Map<string, V> {
   const copy = new Map<string, V>();
   for (const [key, value] of map) copy.set(key, value);
@@ -75,7 +116,7 @@ function mapOf(object: Record<string, unknown>): Map<string, unknown> {
 export function segmentOf(record: SessionRecord, name: string): SegmentState {
   let segment = record.segments.get(name);
   if (!segment) {
-    segment = { values: new Map(), flash: new Map() };
+    segment = segmentState();
     record.segments.set(name, segment);
   }
   return segment;
@@ -141,10 +182,7 @@ export function parseRecord(text: unknown): SessionRecord | undefined {
     if (!isObject(segment) || !isObject(segment.values) || !isObject(segment.flash)) {
       return undefined;
     }
-    record.segments.set(name, {
-      values: mapOf(segment.values),
-      flash: mapOf(segment.flash),
-    });
+    record.segments.set(name, segmentState(mapOf(segment.values), mapOf(segment.flash)));
   }
   return record;
 }

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { KeyedQueue } from './keyed-queue.js';
 import { isExpired } from './session-expiry.js';
-import { serializeRecord, type SessionRecord } from './session-record.js';
+import { segmentState, serializeRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
 import type { StoredSession, StoreLookup } from './session-store.js';
 import { retryBefore, settle } from './store-call.js';
@@ -409,8 +409,8 @@ function indexRecord(index: UserIndex, until: number): SessionRecord {
     createdAt: index.createdAt,
     lastSeen: Date.now(),
     segments: new Map([
-      [SESSIONS, { values, flash: new Map() }],
-      [META, { values: new Map([['until', until]]), flash: new Map() }],
+      [SESSIONS, segmentState(values)],
+      [META, segmentState(new Map([['until', until]]))],
     ]),
   };
 }

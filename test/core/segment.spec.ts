@@ -2,7 +2,7 @@ import type { GrowingChange } from '../../src/core/change-log.js';
 import { SessionUnavailableError } from '../../src/core/errors.js';
 import { SessionSegment, type SegmentHost } from '../../src/core/segment.js';
 import { applyChange, type SessionChange } from '../../src/core/session-change.js';
-import { newRecord, type SessionRecord } from '../../src/core/session-record.js';
+import { newRecord, segmentState, type SessionRecord } from '../../src/core/session-record.js';
 
 /** A session host over one in-memory record, logging the changes a segment asks for. */
 class FakeHost implements SegmentHost {
@@ -95,7 +95,7 @@ describe('Segment', () => {
 
   it('get and set wait for a session the store is still loading, and pass on its failure', async () => {
     const host = new FakeHost(true);
-    host.record!.segments.set('Vendor\\Package', { values: new Map([['n', 1]]), flash: new Map() });
+    host.record!.segments.set('Vendor\\Package', segmentState(new Map([['n', 1]])));
     const sync = { read: host.sessionForRead.bind(host), write: host.sessionForWrite.bind(host) };
     host.sessionForRead = () => Promise.resolve(sync.read()) as never;
     host.sessionForWrite = () => Promise.resolve(sync.write()) as never;

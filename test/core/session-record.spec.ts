@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { applyChange, type SessionChange } from '../../src/core/session-change.js';
 import {
   copyRecord,
   newRecord,
@@ -44,8 +45,8 @@ describe('newRecord and segmentOf', () => {
 });
 
 describe('copyRecord', () => {
-  it('holds the same data, __proto__ keys included, in maps of its own', () => {
-    const original = recordWith({
+  const original = () => {
+    const record = recordWith({
       'App\\A': {
         values: [
           ['a', 1],
@@ -55,16 +56,62 @@ describe('copyRecord', () => {
       },
       'App\\B': { values: [['b', [2]]] },
     });
-    original.csrf = 'secret';
-    const copy = copyRecord(original);
-    expect(serializeRecord(copy)).toBe(serializeRecord(original));
-    const before = serializeRecord(original);
-    for (const segment of copy.segments.values()) {
-      segment.values.set('added', true);
-      segment.flash.clear();
+    record.csrf = 'secret';
+    return record;
+  };
+
+  it('holds the same data, __proto__ keys included', () => {
+    const record = original();
+    expect(serializeRecord(copyRecord(record))).toBe(serializeRecord(record));
+  });
+
+  it('takes every kind of change without touching the original', () => {
+    const changes: SessionChange[] = [
+      { kind: 'set', segment: 'App\\A', key: 'added', value: true },
+      { kind: 'set', segment: 'App\\New', key: 'n', value: 1 },
+      { kind: 'remove', segment: 'App\\A', key: 'a' },
+      { kind: 'clearSegment', segment: 'App\\B' },
+      { kind: 'setFlash', segment: 'App\\B', key: 'g', value: 'y' },
+      { kind: 'consumeFlash', segment: 'App\\A', key: 'f', json: '"x"' },
+      { kind: 'clearFlash', segment: 'App\\A' },
+      { kind: 'clearAll' },
+    ];
+    for (const change of changes) {
+      const record = original();
+      const before = serializeRecord(record);
+      const copy = copyRecord(record);
+      applyChange(copy, change);
+      expect(serializeRecord(copy)).not.toBe(before);
+      expect(serializeRecord(record)).toBe(before);
     }
-    copy.segments.delete('App\\B');
-    expect(serializeRecord(original)).toBe(before);
+  });
+
+  it('copies only the maps a change alters: a write costs the segment it writes to', () => {
+    const record = original();
+    const copy = copyRecord(record);
+    applyChange(copy, { kind: 'set', segment: 'App\\A', key: 'a', value: 2 });
+    const [a, b] = ['App\\A', 'App\\B'].map((name) => copy.segments.get(name)!);
+    expect(a!.values).not.toBe(record.segments.get('App\\A')!.values);
+    expect(a!.flash).toBe(record.segments.get('App\\A')!.flash);
+    expect(b!.values).toBe(record.segments.get('App\\B')!.values);
+    // A change that alters nothing copies nothing.
+    applyChange(copy, { kind: 'remove', segment: 'App\\B', key: 'missing' });
+    applyChange(copy, { kind: 'clearFlash', segment: 'App\\B' });
+    expect(b!.values).toBe(record.segments.get('App\\B')!.values);
+    expect(b!.flash).toBe(record.segments.get('App\\B')!.flash);
+  });
+
+  it('a copy of a copy leaves both earlier records as they were', () => {
+    const record = original();
+    const first = copyRecord(record);
+    applyChange(first, { kind: 'set', segment: 'App\\A', key: 'a', value: 2 });
+    const [recordText, firstText] = [serializeRecord(record), serializeRecord(first)];
+    const second = copyRecord(first);
+    applyChange(second, { kind: 'set', segment: 'App\\A', key: 'a', value: 3 });
+    applyChange(second, { kind: 'setFlash', segment: 'App\\B', key: 'g', value: 'y' });
+    expect(serializeRecord(record)).toBe(recordText);
+    expect(serializeRecord(first)).toBe(firstText);
+    expect(JSON.parse(serializeRecord(second)).segments['App\\A'].values.a).toBe(3);
   });
 });
 

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import KeyvRedis from '@keyv/redis';
 import { createCache, type Cache } from 'cache-manager';
 import { Keyv } from 'keyv';
-import { newRecord, serializeRecord } from '../../src/core/session-record.js';
+import { newRecord, segmentState, serializeRecord } from '../../src/core/session-record.js';
 import { KeyvSessionStore } from '../../src/storage/keyv-session-store.js';
 import { RedisSessionStore } from '../../src/storage/redis-session-store.js';
 import { sessionStoreFor } from '../../src/storage/session-store-for.js';
@@ -14,7 +14,7 @@ function recordWith(value: number, padding = 0) {
   const record = newRecord(Date.now());
   const values = new Map<string, unknown>([['v', value]]);
   if (padding > 0) values.set('pad', 'x'.repeat(padding));
-  record.segments.set('S', { values, flash: new Map() });
+  record.segments.set('S', segmentState(values));
   return record;
 }
 
