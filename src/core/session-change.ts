@@ -1,4 +1,6 @@
 import {
+  emptyFlash,
+  emptyValues,
   segmentOf,
   writableFlash,
   writableValues,
@@ -40,7 +42,7 @@ export function applyChange(record: SessionRecord, change: SessionChange): void 
     }
     case 'clearSegment': {
       const segment = record.segments.get(change.segment);
-      if (segment?.values.size) writableValues(segment).clear();
+      if (segment?.values.size) emptyValues(segment);
       return;
     }
     case 'clearAll':
@@ -63,7 +65,7 @@ export function applyChange(record: SessionRecord, change: SessionChange): void 
     }
     case 'clearFlash': {
       const segment = record.segments.get(change.segment);
-      if (segment?.flash.size) writableFlash(segment).clear();
+      if (segment?.flash.size) emptyFlash(segment);
       return;
     }
     case 'csrf':

@@ -38,6 +38,23 @@ export function writableFlash(segment: SegmentState): Map<string, unknown> {
 }
 
 /**
+ * Empties the values of `segment`. A map still shared with another record is replaced, not
+ * copied and cleared: the copy would be thrown away.
+ */
+export function emptyValues(segment: SegmentState): void {
+  if (segment.ownsValues) segment.values.clear();
+  else segment.values = new Map();
+  segment.ownsValues = true;
+}
+
+/** Empties the flash values of `segment`, replacing a map still shared: see {@link emptyValues}. */
+export function emptyFlash(segment: SegmentState): void {
+  if (segment.ownsFlash) segment.flash.clear();
+  else segment.flash = new Map();
+  segment.ownsFlash = true;
+}
+
+/**
  * @internal The user a session is bound to (`bindUser()`): who, the session's handle in that
  * user's list, and until when the list is known to be kept (it must outlive the session).
  */

@@ -101,6 +101,21 @@ describe('copyRecord', () => {
     expect(b!.flash).toBe(record.segments.get('App\\B')!.flash);
   });
 
+  it('a cleared segment written again, or cleared after a write, leaves the original as it was', () => {
+    const record = original();
+    const before = serializeRecord(record);
+    const copy = copyRecord(record);
+    applyChange(copy, { kind: 'clearSegment', segment: 'App\\A' });
+    applyChange(copy, { kind: 'set', segment: 'App\\A', key: 'z', value: 9 });
+    applyChange(copy, { kind: 'setFlash', segment: 'App\\A', key: 'g', value: 'y' });
+    applyChange(copy, { kind: 'clearFlash', segment: 'App\\A' });
+    expect(serializeRecord(record)).toBe(before);
+    expect(JSON.parse(serializeRecord(copy)).segments['App\\A']).toEqual({
+      values: { z: 9 },
+      flash: {},
+    });
+  });
+
   it('a copy of a copy leaves both earlier records as they were', () => {
     const record = original();
     const first = copyRecord(record);
