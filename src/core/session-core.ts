@@ -40,7 +40,8 @@ import {
 export class SessionCore implements SegmentHost {
   private cookieId: string | undefined | null = null;
   private state: 'unknown' | 'absent' | 'active' = 'unknown';
-  private loading: Promise<void> | undefined;
+  /** The load under way; resolves to whether the cookie's session is live. */
+  private loading: Promise<boolean> | undefined;
   /** The session id; after `regenerateId()` the new one. */
   private id: string | undefined;
   /** What the store held (or was given) the last time this request read or wrote it. */
@@ -103,7 +104,7 @@ export class SessionCore implements SegmentHost {
   resume(): MaybePromise<boolean> {
     if (this.state === 'unknown') {
       this.loading ??= this.load();
-      if (this.loading) return this.loading.then(() => this.state === 'active');
+      if (this.loading) return this.loading;
     }
     return this.state === 'active';
   }
@@ -467,8 +468,11 @@ export class SessionCore implements SegmentHost {
     return added ? user : undefined;
   }
 
-  /** Loads the cookie's session; a promise only when the store answers asynchronously. */
-  private load(): Promise<void> | undefined {
+  /**
+   * Loads the cookie's session; a promise (of whether it is live) only when the store answers
+   * asynchronously.
+   */
+  private load(): Promise<boolean> | undefined {
     const id = this.readCookieId();
     if (id === undefined) {
       this.state = 'absent';
@@ -482,11 +486,25 @@ export class SessionCore implements SegmentHost {
       this.adopt(id, key, found, started);
       return undefined;
     }
-    return this.bounded(found, 'load', started)
-      .then((lookup) => this.adopt(id, key, lookup, Date.now()))
-      .finally(() => {
-        this.loading = undefined;
-      });
+    // One reaction for the whole wait: every request that reads a remote store takes this path,
+    // and each `finally` in a chain costs two more promises and two more microtasks.
+    return withTimeout('load', found, this.deadlineFrom(started) - started).then(
+      (lookup) => {
+        this.loaded(started);
+        this.adopt(id, key, lookup, Date.now());
+        return this.state === 'active';
+      },
+      (error: unknown) => {
+        this.loaded(started);
+        throw error;
+      },
+    );
+  }
+
+  /** The load that started at `started` is over: a later `resume()` may load again. */
+  private loaded(started: number): void {
+    this.loading = undefined;
+    this.countWait(started);
   }
 
   /** Makes what the store holds for the cookie's `id` this request's session, if it is live at `now`. */
@@ -535,17 +553,6 @@ export class SessionCore implements SegmentHost {
     this.log.reset(0);
     this.explicitStart = false;
     this.cookie.send = false;
-  }
-
-  /**
-   * Runs store work with what is left of the request's `storeTimeout`, counting the time it
-   * takes, so a request's waits for the store (queueing and retries included) add up to at most
-   * `storeTimeout` however many calls it makes.
-   */
-  private bounded<T>(work: Promise<T>, operation: string, started: number): Promise<T> {
-    return withTimeout(operation, work, this.deadlineFrom(started) - started).finally(() =>
-      this.countWait(started),
-    );
   }
 
   private async waitFor<T>(work: (deadline: number) => MaybePromise<T>): Promise<T> {

@@ -147,6 +147,23 @@ describe('SessionCore: lazy loading', () => {
     expect(core.sessionForRead()).not.toBeInstanceOf(Promise);
   });
 
+  it('loads again on the next read after a load that failed', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const { store } = model;
+    const syncLoad = store.load.bind(store);
+    let failures = 1;
+    // An asynchronous store whose first answer is an error, as a Redis that drops a connection.
+    store.load = (key) =>
+      failures-- > 0
+        ? Promise.reject(new Error('connection lost'))
+        : Promise.resolve(syncLoad(key));
+    const { manager, segment } = model.request(id);
+    await expect(segment.get('a')).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+    expect(await segment.get('a')).toBe(1);
+    expect(manager.getId()).toBe(id);
+  });
+
   it('makes no store call for a request without a session cookie', async () => {
     const model = modelOnCountingStore();
     const { manager, segment } = model.request();
