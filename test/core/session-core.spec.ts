@@ -5,6 +5,7 @@ import { serializeRecord, type SessionRecord } from '../../src/core/session-reco
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import type {
   CommitOutcome,
+  MaybePromise,
   MoveOutcome,
   SessionStore,
   StoreLookup,
@@ -32,7 +33,7 @@ class CountingStore implements SessionStore {
     this.calls.load = this.calls.commit = this.calls.move = this.calls.delete = 0;
   }
 
-  load(key: string): StoreLookup {
+  load(key: string): MaybePromise<StoreLookup> {
     this.calls.load++;
     return this.inner.load(key);
   }
