@@ -38,19 +38,17 @@ export function writableFlash(segment: SegmentState): Map<string, unknown> {
 }
 
 /**
- * Empties the values of `segment`. A map still shared with another record is replaced, not
- * copied and cleared: the copy would be thrown away.
+ * Empties the values of `segment` by giving it a new map: a shared map must not be copied only to
+ * be emptied, and `clear()` on an owned one allocates a new table all the same.
  */
 export function emptyValues(segment: SegmentState): void {
-  if (segment.ownsValues) segment.values.clear();
-  else segment.values = new Map();
+  segment.values = new Map();
   segment.ownsValues = true;
 }
 
-/** Empties the flash values of `segment`, replacing a map still shared: see {@link emptyValues}. */
+/** Empties the flash values of `segment`, as {@link emptyValues} does the values. */
 export function emptyFlash(segment: SegmentState): void {
-  if (segment.ownsFlash) segment.flash.clear();
-  else segment.flash = new Map();
+  segment.flash = new Map();
   segment.ownsFlash = true;
 }
 
