@@ -110,10 +110,6 @@ export function originOf(request: object): string {
   return exchangeFor(framework, request).origin();
 }
 
-/**
- * The binding the app's HTTP server put on its requests; for a request that did not come through
- * it (a GraphQL or WebSocket context handing over its own request object), one for its framework.
- */
 /** The session runtime of the app that serves `request`; `undefined` for an app without sessions. */
 export function runtimeOf(request: object): SessionRuntime | undefined {
   return attachedBinding(request)?.runtime;
@@ -132,6 +128,10 @@ function noSessionModule(): Error {
   );
 }
 
+/**
+ * The binding the app's HTTP server put on its requests; for a request that did not come through
+ * it (a GraphQL or WebSocket context handing over its own request object), one for its framework.
+ */
 function bindingOf(request: object, runtime: SessionRuntime | undefined): HttpBinding | undefined {
   return attachedBinding(request) ?? (runtime && { runtime, framework: frameworkOf(request) });
 }
