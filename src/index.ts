@@ -12,8 +12,8 @@ export {
 export { Session } from './nest/session.decorator.js';
 export { Segment } from './nest/segment.decorator.js';
 export { SkipCsrf } from './nest/skip-csrf.decorator.js';
-export { CsrfGuard, type CsrfRejectionReason } from './nest/csrf.guard.js';
-export { CsrfException } from './nest/csrf.exception.js';
+export { CsrfGuard } from './nest/csrf.guard.js';
+export { CsrfException, type CsrfRejectionReason } from './nest/csrf.exception.js';
 export { SessionExceptionFilter } from './nest/session-exception.filter.js';
 export { SessionInterceptor } from './nest/session.interceptor.js';
 export { SessionSockets } from './nest/session-sockets.js';

@@ -1,5 +1,15 @@
 import { ForbiddenException } from '@nestjs/common';
-import type { CsrfRejectionReason } from './csrf.guard.js';
+
+/**
+ * Why `CsrfGuard` refused a request; the `reason` field of the 403 body (and of a GraphQL error's
+ * `extensions`). `csrf_method_not_allowed`: a GraphQL mutation sent with a safe method (GET).
+ */
+export type CsrfRejectionReason =
+  | 'csrf_cross_site'
+  | 'csrf_origin_mismatch'
+  | 'csrf_token_missing'
+  | 'csrf_token_invalid'
+  | 'csrf_method_not_allowed';
 
 /**
  * The 403 `CsrfGuard` throws when it refuses a request. An exception filter of the app can

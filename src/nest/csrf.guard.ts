@@ -6,20 +6,9 @@ import { SessionRuntime } from '../core/session-runtime.js';
 import { crossSiteReason, headerValue } from '../http/cross-site.js';
 import { bindResponse, originOf, requireRuntimeOf, sessionOf } from '../http/request-session.js';
 import { contextRequestOf, graphqlOperationOf } from './context-request.js';
-import { CsrfException } from './csrf.exception.js';
+import { CsrfException, type CsrfRejectionReason } from './csrf.exception.js';
 import { GraphqlExtensionsError } from './graphql-error.js';
 import { SKIP_CSRF } from './skip-csrf.decorator.js';
-
-/**
- * Why the guard refused a request; the `reason` field of the 403 body (and of a GraphQL error's
- * `extensions`). `csrf_method_not_allowed`: a GraphQL mutation sent with a safe method (GET).
- */
-export type CsrfRejectionReason =
-  | 'csrf_cross_site'
-  | 'csrf_origin_mismatch'
-  | 'csrf_token_missing'
-  | 'csrf_token_invalid'
-  | 'csrf_method_not_allowed';
 
 interface GuardedRequest {
   method: string;
