@@ -171,7 +171,14 @@ export class RedisSessionStore implements SessionStore {
       );
       return { committed: true, version: raw };
     }
-    return { committed: false, current: await this.current(key, reply, expected) };
+    const current = await this.current(key, reply, expected);
+    // Bytes that hold no session (an envelope past its `expires` whose key Redis keeps, for a
+    // TTL changed by hand or a clock behind this one; an empty value) count as nothing stored.
+    // Expecting nothing against them would fail on every retry: compare with them instead.
+    if (expected === undefined && current === undefined && typeof reply === 'string') {
+      return this.commit(key, reply, record, ttl);
+    }
+    return { committed: false, current };
   }
 
   async move(key: string, expected: unknown, ttl: number): Promise<MoveOutcome> {

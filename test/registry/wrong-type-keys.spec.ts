@@ -44,6 +44,20 @@ run.each(ADAPTERS)('registry keys of another Redis type (%s)', (adapter) => {
     expect(read.body).toEqual({ session: null });
   });
 
+  it.each([
+    ['an envelope past its expiry that Redis keeps (no TTL)', `'{"value":"x","expires":1}'`],
+    ['an envelope without a value', `'{"value":null}'`],
+    ['a JSON null', 'null'],
+  ])("%s under a user's index key: reads as no index, and every login works", async (_, text) => {
+    const user = `walter-${text.length}`;
+    const key = `sess::sess:user:${createHash('sha256').update(user).digest('base64url')}`;
+    expect(await redis.command(`SET ${key} ${text}`)).toBe('+OK\r\n');
+    await login(user);
+    expect(await listOf(user)).toHaveLength(1);
+    await login(user);
+    expect(await listOf(user)).toHaveLength(2);
+  });
+
   it('a list under a bound session key: that session is gone, and revoking it answers at once', async () => {
     const sid = sidOf(await login('trent'))!;
     const key = `sess::${storeKeyOf(sid)}`;
