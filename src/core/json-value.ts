@@ -16,6 +16,20 @@ export function assertJsonValue(value: unknown, key: string): void {
 }
 
 /**
+ * Whether parsed JSON `value` has an object or array more than {@link MAX_JSON_DEPTH} levels
+ * down: data no call of this library stores, written by something else, which could not be
+ * written back (serializing it runs out of stack).
+ */
+export function nestsTooDeep(value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth === MAX_JSON_DEPTH) return true;
+  for (const inner of Array.isArray(value) ? value : Object.values(value)) {
+    if (nestsTooDeep(inner, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
  * A deep copy of a JSON value, so callers never share objects with the session. Iterative, so
  * no nesting depth can exhaust the stack.
  */

@@ -1,3 +1,5 @@
+import { nestsTooDeep } from './json-value.js';
+
 /** @internal One segment's stored state. Maps, not objects, so keys like `__proto__` are plain keys. */
 export interface SegmentState {
   values: Map<string, unknown>;
@@ -120,10 +122,15 @@ function copyMap<V>(map: Map<string, V>): Map<string, V> {
   return copy;
 }
 
-function mapOf(object: Record<string, unknown>): Map<string, unknown> {
+/** The values of a parsed segment, or `undefined` when one nests too deep to be written back. */
+function mapOf(object: Record<string, unknown>): Map<string, unknown> | undefined {
   const map = new Map<string, unknown>();
   // Own keys only, `__proto__` among them (JSON.parse makes it an own property).
-  for (const key of Object.keys(object)) map.set(key, object[key]);
+  for (const key of Object.keys(object)) {
+    const value = object[key];
+    if (nestsTooDeep(value)) return undefined;
+    map.set(key, value);
+  }
   return map;
 }
 
@@ -197,7 +204,10 @@ export function parseRecord(text: unknown): SessionRecord | undefined {
     if (!isObject(segment) || !isObject(segment.values) || !isObject(segment.flash)) {
       return undefined;
     }
-    record.segments.set(name, segmentState(mapOf(segment.values), mapOf(segment.flash)));
+    const values = mapOf(segment.values);
+    const flash = mapOf(segment.flash);
+    if (!values || !flash) return undefined;
+    record.segments.set(name, segmentState(values, flash));
   }
   return record;
 }
@@ -210,6 +220,7 @@ function isBinding(value: unknown): value is UserBinding {
   return (
     isObject(value) &&
     typeof value.id === 'string' &&
+    value.id !== '' &&
     typeof value.handle === 'string' &&
     isTime(value.indexUntil)
   );

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { assertJsonValue } from '../../src/core/json-value.js';
 import { applyChange, type SessionChange } from '../../src/core/session-change.js';
 import {
   copyRecord,
@@ -19,6 +20,16 @@ function recordWith(
     for (const [k, v] of flash) segment.flash.set(k, v);
   }
   return record;
+}
+
+/** `levels` arrays, each inside the one before, as JSON text. */
+const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+
+/** A record whose segment `A` holds `values` and `flash`, given as JSON texts of their values. */
+function withValue(values: Record<string, string>, flash: Record<string, string> = {}): string {
+  const members = (entries: Record<string, string>) =>
+    Object.entries(entries).map(([key, json]) => `${JSON.stringify(key)}:${json}`);
+  return `{"v":1,"createdAt":1000,"lastSeen":2000,"segments":{"A":{"values":{${members(values)}},"flash":{${members(flash)}}}}}`;
 }
 
 const VALID = {
@@ -269,8 +280,23 @@ describe('parseRecord', () => {
       'segment values as an array',
       JSON.stringify({ ...VALID, segments: { A: { values: [], flash: {} } } }),
     ],
+    [
+      'a user bound with an empty id',
+      JSON.stringify({ ...VALID, user: { id: '', handle: 'h', indexUntil: 0 } }),
+    ],
+    ['a value nested 1001 levels deep', withValue({ deep: nested(1001) })],
+    ['a flash value nested 1001 levels deep', withValue({}, { deep: nested(1001) })],
   ])('rejects %s', (_, text) => {
     expect(parseRecord(text)).toBeUndefined();
+  });
+
+  it('keeps a value nested 1000 levels deep, the most a session stores, and can write it back', () => {
+    expect(() => assertJsonValue(JSON.parse(nested(1000)), 'deep')).not.toThrow();
+    expect(() => assertJsonValue(JSON.parse(nested(1001)), 'deep')).toThrow(TypeError);
+    const parsed = parseRecord(withValue({ deep: nested(1000) }))!;
+    expect(parsed).toBeDefined();
+    expect(JSON.stringify(parsed.segments.get('A')!.values.get('deep'))).toBe(nested(1000));
+    expect(parseRecord(serializeRecord(parsed))).toEqual(parsed);
   });
 
   it('round-trips any record of JSON values', () => {

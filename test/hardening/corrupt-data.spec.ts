@@ -16,6 +16,9 @@ const stores: Array<[string, () => Promise<Store>]> = [['memory', async () => me
 const withRedis = redisAvailable('corrupt session data on Redis');
 if (withRedis) stores.push(['redis', redisStore]);
 
+// Live timestamps: what makes these records unreadable is their data, not their age.
+const NOW = Date.now();
+
 const junk: Array<[string, unknown]> = [
   ['text that is not JSON', 'this is {not json'],
   ['a JSON string', '"a string"'],
@@ -27,6 +30,14 @@ const junk: Array<[string, unknown]> = [
   [
     'a record with a malformed segment',
     '{"v":1,"createdAt":1,"lastSeen":1,"segments":{"Init":{"values":3}}}',
+  ],
+  [
+    'a live record with a value nested deeper than any value this library stores',
+    `{"v":1,"createdAt":${NOW},"lastSeen":${NOW},"segments":{"Init":{"values":{"x":${'['.repeat(5000)}${']'.repeat(5000)}},"flash":{}}}}`,
+  ],
+  [
+    'a live record bound to an empty user id',
+    `{"v":1,"createdAt":${NOW},"lastSeen":${NOW},"user":{"id":"","handle":"h","indexUntil":0},"segments":{}}`,
   ],
   ['a number instead of text', 42],
   ['an object instead of text', { v: 1 }],
