@@ -119,9 +119,11 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     try {
       assertKey(key);
       assertJsonValue(value, key);
+      // Copied before any wait: a caller that does not await may change its object meanwhile.
+      const copy = cloneJson(value);
       const record = this.host.sessionForWrite();
-      if (record instanceof Promise) return record.then(() => this.recordSet(key, value));
-      this.recordSet(key, value);
+      if (record instanceof Promise) return record.then(() => this.recordSet(key, copy));
+      this.recordSet(key, copy);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error as Error);
@@ -152,13 +154,10 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   async setFlash(key: string, value: unknown): Promise<void> {
     assertKey(key);
     assertJsonValue(value, key);
+    // Copied before the wait: a caller that does not await may change its object meanwhile.
+    const copy = cloneJson(value);
     await this.host.sessionForWrite();
-    this.host.changeWithinLimit({
-      kind: 'setFlash',
-      segment: this.name,
-      key,
-      value: cloneJson(value),
-    });
+    this.host.changeWithinLimit({ kind: 'setFlash', segment: this.name, key, value: copy });
   }
 
   async setFlashNow(key: string, value: unknown): Promise<void> {
@@ -230,8 +229,9 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     return record?.segments.get(this.name);
   }
 
+  /** `value` is the caller's copy: the change log owns it from here. */
   private recordSet(key: string, value: unknown): void {
-    this.host.changeWithinLimit({ kind: 'set', segment: this.name, key, value: cloneJson(value) });
+    this.host.changeWithinLimit({ kind: 'set', segment: this.name, key, value });
   }
 
   /** This segment's state; no promise when the session is loaded (or the store is synchronous). */

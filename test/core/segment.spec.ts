@@ -112,6 +112,20 @@ describe('Segment', () => {
     expect(host.changes).toHaveLength(1);
   });
 
+  it('set and setFlash not awaited while the session loads store the value as it was at the call', async () => {
+    const host = new FakeHost(true);
+    const loaded = host.sessionForWrite();
+    host.sessionForWrite = () => Promise.resolve(loaded) as never;
+    const segment = segmentOn(host);
+    const cart = { items: ['a'] as unknown[] };
+    const flash = { text: 'saved' as unknown };
+    const writes = [segment.set('cart', cart), segment.setFlash('notice', flash)];
+    cart.items.push(new Date());
+    flash.text = new Date();
+    await Promise.all(writes);
+    expect(await segment.get('cart')).toEqual({ items: ['a'] });
+    expect(await segment.getFlash('notice')).toEqual({ text: 'saved' });
+  });
   it('remove and clear of nothing record no change', async () => {
     const host = new FakeHost(true);
     await segmentOn(host).remove('absent');
