@@ -1,7 +1,7 @@
 import { readSessionId } from './cookie.js';
 import { decodeCsrfSecret, newCsrfSecret } from './csrf-token.js';
 import { ChangeLog, type GrowingChange } from './change-log.js';
-import { SessionUnavailableError } from './errors.js';
+import { SessionStoreUnavailableError, SessionUnavailableError } from './errors.js';
 import type { HttpExchange } from './http-exchange.js';
 import { commitChanges, type CommitResult } from './session-commit.js';
 import type { SessionChange } from './session-change.js';
@@ -396,6 +396,17 @@ export class SessionCore implements SegmentHost {
     const { id, handle } = newlyBound;
     return this.waitFor((deadline) => enforceSessionLimit(this.runtime, id, handle, deadline)).then(
       () => this.sendCookie(),
+      (error: unknown) => {
+        // The session is stored, a regenerated one under its new id only: failing the request
+        // now would keep that id from the browser and sign the user out. The user's next login
+        // applies the limit again.
+        if (!(error instanceof SessionStoreUnavailableError)) throw error;
+        this.runtime.logger.warn(
+          `A login could not check the user's other sessions (${error.message}): ` +
+            'maxSessionsPerUser applies again at their next login',
+        );
+        this.sendCookie();
+      },
     );
   }
 
