@@ -20,18 +20,24 @@ export class WatchedKeyv {
   }
 
   /**
-   * Reads `key`. Bytes Keyv cannot deserialize throw a SyntaxError without an `error` event:
-   * that is corrupt data, not an outage, and comes back as `undefined` with `corrupt` set, for
-   * the session model to reject (a 503 would lock the user out until the cookie is cleared). So
-   * does a key of another Redis type (a hash, a list), which Redis answers with WRONGTYPE.
+   * Reads `key`. Through `getRaw`, not `get`: Keyv's `get` turns a store that throws (a database
+   * that is down) into `undefined` without an `error` event unless the Keyv was built with
+   * `throwOnErrors`, and an outage must not read as "no session". Bytes Keyv cannot deserialize
+   * throw a SyntaxError without an `error` event (or a TypeError, when they deserialize to `null`
+   * and `getRaw` reads its expiry): that is corrupt data, not an outage, and comes back as
+   * `undefined` with `corrupt` set, for the session model to reject (a 503 would lock the user
+   * out until the cookie is cleared). So does a key of another Redis type (a hash, a list),
+   * which Redis answers with WRONGTYPE.
    */
   async read(key: string): Promise<{ value: unknown; corrupt: boolean }> {
     const before = this.errors;
     try {
-      return { value: await this.call((keyv) => keyv.get(key)), corrupt: false };
+      const stored = await this.call((keyv) => keyv.getRaw(key));
+      return { value: stored?.value, corrupt: false };
     } catch (error) {
       const cause = error instanceof SessionStoreUnavailableError ? error.cause : error;
-      if ((error instanceof SyntaxError && this.errors === before) || isWrongTypeReply(cause)) {
+      const undecodable = cause instanceof SyntaxError || cause instanceof TypeError;
+      if ((undecodable && this.errors === before) || isWrongTypeReply(cause)) {
         return { value: undefined, corrupt: true };
       }
       throw error;

@@ -2,7 +2,7 @@ import { createKeyv } from '@cacheable/memory';
 import { createCache, type Cache } from 'cache-manager';
 import type { Keyv } from 'keyv';
 
-/** Store calls seen by a {@link countingCache}. */
+/** Store calls seen by a {@link countingCache}; `get` counts reads through `get` or `getRaw`. */
 export interface StoreCalls {
   get: number;
   set: number;
@@ -25,10 +25,11 @@ export function countingCache(): { cache: Cache; calls: StoreCalls; keyv: Keyv }
       this.get = this.set = this.delete = 0;
     },
   };
-  for (const method of ['get', 'set', 'delete'] as const) {
+  // `getRaw` is a read too: the library reads through it (see watched-keyv.ts).
+  for (const method of ['get', 'getRaw', 'set', 'delete'] as const) {
     const original = keyv[method].bind(keyv) as (...args: unknown[]) => Promise<unknown>;
     (keyv as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      calls[method]++;
+      calls[method === 'getRaw' ? 'get' : method]++;
       return original(...args);
     };
   }

@@ -7,7 +7,7 @@ import { countingCache } from './counting-cache.js';
 export function switchableCache() {
   const { cache, keyv } = countingCache();
   const state = { down: false, writesDown: false };
-  for (const method of ['get', 'set', 'delete'] as const) {
+  for (const method of ['get', 'getRaw', 'set', 'delete'] as const) {
     const original = keyv[method].bind(keyv) as (...args: unknown[]) => Promise<unknown>;
     (keyv as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
       state.down || (state.writesDown && method === 'set')
