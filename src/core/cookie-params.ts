@@ -38,6 +38,15 @@ const PATH_VALUE = /^\/[\u0020-\u003A\u003D-\u007E]*$/;
 const DOMAIN_VALUE =
   /^([.]?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)([.][a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const MIN_MAX_AGE = 1000;
+const ATTRIBUTES = new Set([
+  'path',
+  'domain',
+  'secure',
+  'httpOnly',
+  'sameSite',
+  'maxAge',
+  'partitioned',
+]);
 
 /**
  * Throws a {@link SessionOptionsError} naming the option when `params` cannot work. Runs where
@@ -47,6 +56,11 @@ const MIN_MAX_AGE = 1000;
 export function validateCookieParams(name: string, params: CookieParams, option = 'cookie'): void {
   if (!COOKIE_NAME.test(name)) {
     throw new SessionOptionsError(`${option}.name`, `must be a valid cookie name, got "${name}"`);
+  }
+  for (const key of Object.keys(params)) {
+    if (!ATTRIBUTES.has(key)) {
+      throw new SessionOptionsError(`${option}.${key}`, 'is not a cookie attribute');
+    }
   }
   if (typeof params.path !== 'string' || !PATH_VALUE.test(params.path)) {
     throw new SessionOptionsError(
@@ -86,14 +100,19 @@ export function validateCookieParams(name: string, params: CookieParams, option 
   if (params.sameSite === 'none' && params.secure === false) {
     throw new SessionOptionsError(`${option}.sameSite`, "'none' needs secure: true or 'auto'");
   }
+  if (params.partitioned !== undefined && typeof params.partitioned !== 'boolean') {
+    throw new SessionOptionsError(`${option}.partitioned`, 'must be a boolean');
+  }
   if (params.partitioned && params.secure === false) {
     throw new SessionOptionsError(`${option}.partitioned`, "needs secure: true or 'auto'");
   }
-  // Browsers silently drop prefixed cookies that break their rules; fail loudly instead.
-  if (name.startsWith('__Secure-') && params.secure !== true) {
+  // Browsers silently drop prefixed cookies that break their rules; fail loudly instead. They
+  // match the prefixes in any letter case (RFC 6265bis).
+  const lowerName = name.toLowerCase();
+  if (lowerName.startsWith('__secure-') && params.secure !== true) {
     throw new SessionOptionsError(`${option}.name`, `"${name}" needs secure: true`);
   }
-  if (name.startsWith('__Host-')) {
+  if (lowerName.startsWith('__host-')) {
     if (params.secure !== true) {
       throw new SessionOptionsError(`${option}.name`, `"${name}" needs secure: true`);
     }

@@ -78,6 +78,23 @@ describe('validateCookieParams', () => {
     expect(() => validateCookieParams('sid', withParams(params), 'setCookieParams')).not.toThrow();
   });
 
+  it.each([['no'], ['false'], [1], [null]])('refuses partitioned %j: only a boolean', (value) => {
+    const error = refusal({ partitioned: value as never });
+    expect(error.message).toContain('"setCookieParams.partitioned"');
+  });
+
+  it('refuses an attribute it does not know, naming it', () => {
+    expect(refusal({ foo: 1 } as never).message).toContain('"setCookieParams.foo"');
+  });
+
+  it.each([['__host-sid'], ['__HOST-sid'], ['__secure-sid'], ['__SECURE-sid']])(
+    'checks the prefix of %s in any letter case, as browsers do',
+    (name) => {
+      expect(() => validateCookieParams(name, withParams({}))).toThrow(/needs secure: true/);
+      expect(() => validateCookieParams(name, withParams({ secure: true }))).not.toThrow();
+    },
+  );
+
   it('names the module option when the attributes come from the module options', () => {
     expect(() => validateCookieParams('sid', withParams({ path: '/a;b' }))).toThrow(
       /"cookie\.path"/,
