@@ -54,7 +54,7 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
       if (isGraphqlRequest(request)) {
         reply.code(200);
         reply.header('content-type', graphqlFailureContentType(reply.getHeader('content-type')));
-        return graphqlFailureBody(failure);
+        return graphqlFailureBody(failure, request);
       }
       reply.code(failure.statusCode);
       reply.header('content-type', 'application/json; charset=utf-8');

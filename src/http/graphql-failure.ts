@@ -6,9 +6,14 @@ import type { SessionFailureResponse } from '../core/errors.js';
  * `reason` the HTTP body would carry) and `data: null`, so a GraphQL client reports the operation
  * as failed instead of taking its result as done. The status stays 200, as Apollo and Mercurius
  * answer resolver errors and as the GraphQL-over-HTTP spec recommends when `data` is null.
+ *
+ * A batched request (its parsed body an array of operations) gets that result once per
+ * operation, in an array as long as the batch: batching clients match results to operations by
+ * position, and fail the whole batch as a transport error when the lengths differ. Every
+ * operation fails, as the commit covered them all.
  */
-export function graphqlFailureBody(failure: SessionFailureResponse): string {
-  return JSON.stringify({
+export function graphqlFailureBody(failure: SessionFailureResponse, request: object): string {
+  const result = {
     errors: [
       {
         message: failure.message,
@@ -16,7 +21,9 @@ export function graphqlFailureBody(failure: SessionFailureResponse): string {
       },
     ],
     data: null,
-  });
+  };
+  const body = (request as { body?: unknown }).body;
+  return JSON.stringify(Array.isArray(body) ? body.map(() => result) : result);
 }
 
 /**

@@ -238,7 +238,7 @@ class ResponseHold {
     this.held = undefined;
     if (isGraphqlRequest(this.request)) {
       const type = graphqlFailureContentType(res.getHeader('content-type'));
-      this.sendInstead(200, type, graphqlFailureBody(failure), end);
+      this.sendInstead(200, type, graphqlFailureBody(failure, this.request), end);
     } else {
       const type = 'application/json; charset=utf-8';
       this.sendInstead(failure.statusCode, type, JSON.stringify(failure), end);

@@ -1,5 +1,6 @@
 import './mercurius-under-jest.js';
 import { countingCache } from '../support/stores/counting-cache.js';
+import { switchableCache } from '../support/stores/switchable-cache.js';
 import type { GraphqlApp } from './graphql-app.js';
 import { resultOf, SETUPS } from './graphql-setups.js';
 import { NotesResolver } from './notes.resolver.js';
@@ -63,5 +64,47 @@ describe.each(SETUPS)('Batched GraphQL requests and CSRF: $name', (setup) => {
       (res.body as BatchResult).map((entry) => entry.errors?.[0]?.extensions?.['reason']),
     ).toEqual(['csrf_token_missing', 'csrf_token_missing']);
     expect(await notesOf(cookie)).toEqual([]);
+  });
+});
+
+describe.each(SETUPS)('A batched GraphQL request whose session commit fails: $name', (setup) => {
+  const { cache, state } = switchableCache();
+  let t: GraphqlApp;
+
+  beforeAll(async () => {
+    const { startGraphqlApp } = await import('./graphql-app.js');
+    t = await startGraphqlApp(setup, { store: cache }, [NotesResolver], undefined, {
+      batching: true,
+    });
+  });
+  afterAll(() => t.close());
+
+  it('answers one GraphQL error per operation, in an array as long as the batch', async () => {
+    const issued = resultOf(await t.http().post('/graphql').send({ query: '{ csrfToken }' }));
+    state.writesDown = true;
+    let res;
+    try {
+      res = await t
+        .http()
+        .post('/graphql')
+        .set('Cookie', issued.cookies[0]!)
+        .set('x-csrf-token', issued.data!.csrfToken as string)
+        .send([{ query: '{ ping }' }, { query: 'mutation { addNote(text: "lost") }' }]);
+    } finally {
+      state.writesDown = false;
+    }
+    const failed = {
+      errors: [
+        {
+          message: expect.stringMatching(/store is unavailable/),
+          extensions: { code: 'SESSION_STORE_UNAVAILABLE', reason: 'session_store_unavailable' },
+        },
+      ],
+      data: null,
+    };
+    expect({ status: res.status, body: res.body as unknown }).toEqual({
+      status: 200,
+      body: [failed, failed],
+    });
   });
 });
