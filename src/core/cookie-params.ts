@@ -38,7 +38,8 @@ const PATH_VALUE = /^\/[\u0020-\u003A\u003D-\u007E]*$/;
 const DOMAIN_VALUE =
   /^([.]?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)([.][a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const MIN_MAX_AGE = 1000;
-const ATTRIBUTES = new Set([
+/** The names of the {@link CookieParams} attributes. */
+export const COOKIE_ATTRIBUTES: readonly (keyof CookieParams)[] = [
   'path',
   'domain',
   'secure',
@@ -46,7 +47,8 @@ const ATTRIBUTES = new Set([
   'sameSite',
   'maxAge',
   'partitioned',
-]);
+];
+const ATTRIBUTES = new Set<string>(COOKIE_ATTRIBUTES);
 
 /**
  * Throws a {@link SessionOptionsError} naming the option when `params` cannot work. Runs where

@@ -1,5 +1,10 @@
 import type { Cache } from 'cache-manager';
-import { DEFAULT_COOKIE_PARAMS, validateCookieParams, type CookieParams } from './cookie-params.js';
+import {
+  COOKIE_ATTRIBUTES,
+  DEFAULT_COOKIE_PARAMS,
+  validateCookieParams,
+  type CookieParams,
+} from './cookie-params.js';
 import { SessionOptionsError } from './errors.js';
 import { Randval, type RandvalInterface } from './randval.js';
 import { serializeRecord } from './session-record.js';
@@ -106,16 +111,7 @@ const KNOWN_OPTIONS = new Set([
   'maxSessionsPerUser',
 ]);
 const KNOWN_CSRF_OPTIONS = new Set(['guard', 'field', 'header', 'methods', 'trustedOrigins']);
-const KNOWN_COOKIE_OPTIONS = new Set([
-  'name',
-  'path',
-  'domain',
-  'secure',
-  'httpOnly',
-  'sameSite',
-  'maxAge',
-  'partitioned',
-]);
+const KNOWN_COOKIE_OPTIONS = new Set<string>(['name', ...COOKIE_ATTRIBUTES]);
 const MINUTE = 60_000;
 // A header or method name: RFC 9110's token.
 const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

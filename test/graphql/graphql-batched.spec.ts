@@ -1,5 +1,4 @@
 import './mercurius-under-jest.js';
-import { countingCache } from '../support/stores/counting-cache.js';
 import { switchableCache } from '../support/stores/switchable-cache.js';
 import type { GraphqlApp } from './graphql-app.js';
 import { resultOf, SETUPS } from './graphql-setups.js';
@@ -11,7 +10,7 @@ type BatchResult = Array<{
 }>;
 
 describe.each(SETUPS)('Batched GraphQL requests and CSRF: $name', (setup) => {
-  const { cache } = countingCache();
+  const { cache, state } = switchableCache();
   let t: GraphqlApp;
 
   beforeAll(async () => {
@@ -65,30 +64,17 @@ describe.each(SETUPS)('Batched GraphQL requests and CSRF: $name', (setup) => {
     ).toEqual(['csrf_token_missing', 'csrf_token_missing']);
     expect(await notesOf(cookie)).toEqual([]);
   });
-});
 
-describe.each(SETUPS)('A batched GraphQL request whose session commit fails: $name', (setup) => {
-  const { cache, state } = switchableCache();
-  let t: GraphqlApp;
-
-  beforeAll(async () => {
-    const { startGraphqlApp } = await import('./graphql-app.js');
-    t = await startGraphqlApp(setup, { store: cache }, [NotesResolver], undefined, {
-      batching: true,
-    });
-  });
-  afterAll(() => t.close());
-
-  it('answers one GraphQL error per operation, in an array as long as the batch', async () => {
-    const issued = resultOf(await t.http().post('/graphql').send({ query: '{ csrfToken }' }));
+  it('a batch whose session commit fails: one GraphQL error per operation, in an array as long as the batch', async () => {
+    const { cookie, token } = await newSession();
     state.writesDown = true;
     let res;
     try {
       res = await t
         .http()
         .post('/graphql')
-        .set('Cookie', issued.cookies[0]!)
-        .set('x-csrf-token', issued.data!.csrfToken as string)
+        .set('Cookie', cookie)
+        .set('x-csrf-token', token)
         .send([{ query: '{ ping }' }, { query: 'mutation { addNote(text: "lost") }' }]);
     } finally {
       state.writesDown = false;
@@ -106,5 +92,6 @@ describe.each(SETUPS)('A batched GraphQL request whose session commit fails: $na
       status: 200,
       body: [failed, failed],
     });
+    expect(await notesOf(cookie)).toEqual([]);
   });
 });
