@@ -130,7 +130,10 @@ function isPlainObject(value: unknown): boolean {
 /** Validates `options` and fills in defaults; throws a {@link SessionOptionsError} naming the option. */
 export function resolveSessionConfig(options: SessionModuleOptions = {}): SessionConfig {
   if (!isPlainObject(options)) {
-    throw new SessionOptionsError('options', 'must be an object');
+    throw new SessionOptionsError(
+      'options',
+      'must be a plain object (an object literal; for an instance of a class, pass { ...instance })',
+    );
   }
   rejectUnknown(options, KNOWN_OPTIONS, '');
   const keyPrefix = options.keyPrefix === undefined ? 'sess:' : options.keyPrefix;
@@ -153,9 +156,10 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
   if (typeof randval?.generate !== 'function') {
     throw new SessionOptionsError('randval', 'must have a generate(): Buffer method');
   }
+  if (options.randval !== undefined) checkRandvalOutput(randval);
   const cookieOptions = options.cookie === undefined ? {} : options.cookie;
   if (!isPlainObject(cookieOptions)) {
-    throw new SessionOptionsError('cookie', 'must be an object');
+    throw new SessionOptionsError('cookie', 'must be a plain object (an object literal)');
   }
   rejectUnknown(cookieOptions, KNOWN_COOKIE_OPTIONS, 'cookie.');
   const { name: cookieName = 'sid', ...cookieParams } = cookieOptions;
@@ -202,7 +206,7 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
 function resolveCsrf(csrf: CsrfOptions | false | undefined): ResolvedCsrfOptions | false {
   if (csrf === false) return false;
   if (csrf !== undefined && !isPlainObject(csrf)) {
-    throw new SessionOptionsError('csrf', 'must be false or an object');
+    throw new SessionOptionsError('csrf', 'must be false or a plain object (an object literal)');
   }
   rejectUnknown(csrf ?? {}, KNOWN_CSRF_OPTIONS, 'csrf.');
   const {
@@ -336,6 +340,26 @@ function count(option: string, value: unknown, fallback: number): number {
     throw new SessionOptionsError(option, 'must be a positive integer');
   }
   return value;
+}
+
+/**
+ * Draws once from a custom `randval` at startup: one that hands out the wrong bytes would
+ * otherwise start the app and fail the first request that starts a session.
+ */
+function checkRandvalOutput(randval: RandvalInterface): void {
+  let sample: unknown;
+  try {
+    sample = randval.generate();
+  } catch (error) {
+    throw new SessionOptionsError('randval', `generate() threw: ${(error as Error)?.message}`);
+  }
+  if (!Buffer.isBuffer(sample) || sample.length !== 32) {
+    const got = Buffer.isBuffer(sample) ? `${sample.length} bytes` : typeof sample;
+    throw new SessionOptionsError(
+      'randval',
+      `generate() must return a Buffer of 32 bytes, got ${got}`,
+    );
+  }
 }
 
 function rejectUnknown(options: object, known: Set<string>, prefix: string): void {

@@ -17,7 +17,7 @@ export const sessionRuntimeProvider: Provider = {
     if (options === undefined || options === null) {
       throw new SessionOptionsError(
         'options',
-        'must be an object: the forRootAsync() factory returned nothing',
+        'must be a plain object: the forRootAsync() factory returned nothing',
       );
     }
     const config = resolveSessionConfig(options);

@@ -59,6 +59,22 @@ describe('the randval option', () => {
     expect(resolveSessionConfig({ randval: custom }).randval).toBe(custom);
   });
 
+  it.each([
+    ['16 bytes', () => Buffer.alloc(16), /a Buffer of 32 bytes, got 16 bytes/],
+    ['a string', () => 'x'.repeat(32), /a Buffer of 32 bytes, got string/],
+    [
+      'an error',
+      () => {
+        throw new Error('entropy source gone');
+      },
+      /generate\(\) threw: entropy source gone/,
+    ],
+  ])('refuses at startup a randval whose generate() returns %s', (_, generate, message) => {
+    const resolve = () => resolveSessionConfig({ randval: { generate } as RandvalInterface });
+    expect(resolve).toThrow(SessionOptionsError);
+    expect(resolve).toThrow(message);
+  });
+
   it.each([{}, { generate: 'nope' }, 42])('refuses %p at startup, naming the option', (bad) => {
     const resolve = () => resolveSessionConfig({ randval: bad as unknown as RandvalInterface });
     expect(resolve).toThrow(SessionOptionsError);

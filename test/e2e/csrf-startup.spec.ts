@@ -15,7 +15,7 @@ async function compile(options: SessionModuleOptions): Promise<void> {
 
 describe('CSRF options at startup', () => {
   it.each([
-    ['csrf', true, /"csrf" must be false or an object/],
+    ['csrf', true, /"csrf" must be false or a plain object/],
     ['csrf.gaurd', { gaurd: false }, /"csrf\.gaurd" is not a known option/],
     ['csrf.guard', { guard: 'no' }, /"csrf\.guard"/],
     ['csrf.field', { field: '' }, /"csrf\.field"/],

@@ -196,9 +196,24 @@ describe.each(ADAPTERS)('module options (%s)', (adapter) => {
               useFactory: () => returned as unknown as SessionModuleOptions,
             }),
           ]),
-        ).rejects.toThrow(/"options" must be an object/);
+        ).rejects.toThrow(/"options" must be a plain object/);
       },
     );
+
+    it('names the fix when the options are an instance of a class, as a typed config gives', async () => {
+      class SessionConfigValues {
+        idleTimeout = 60_000;
+      }
+      await expect(
+        startupFailure(adapter, [
+          SessionModule.forRootAsync({ useFactory: () => new SessionConfigValues() }),
+        ]),
+      ).rejects.toThrow(/"options" must be a plain object .*\{ \.\.\.instance \}/);
+      const spread = await startApp(adapter, [
+        SessionModule.forRootAsync({ useFactory: () => ({ ...new SessionConfigValues() }) }),
+      ]);
+      await spread.close();
+    });
   });
 
   it('works with forRoot() and no options (default in-memory store)', async () => {
