@@ -90,7 +90,7 @@ function isPrimitive(value: unknown, key: string, path: string): boolean {
     case 'object':
       return value === null;
     default:
-      return fail(key, path, `a ${typeof value} is not a JSON value`);
+      return fail(key, path, `${withArticle(typeof value)} is not a JSON value`);
   }
 }
 
@@ -111,7 +111,8 @@ function checkObject(
   seen.add(value);
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) {
-      fail(key, path, `a ${value.constructor?.name ?? 'array'} instance is not a plain JSON array`);
+      const name = value.constructor?.name ?? 'array';
+      fail(key, path, `${withArticle(name)} instance is not a plain JSON array`);
     }
     // JSON keeps an array's elements only: a named property would be dropped.
     if (Object.keys(value).length !== value.length) {
@@ -127,7 +128,7 @@ function checkObject(
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) {
       const name = (value as object).constructor?.name ?? 'object';
-      fail(key, path, `a ${name} instance is not a plain JSON object`);
+      fail(key, path, `${withArticle(name)} instance is not a plain JSON object`);
     }
     if (Object.getOwnPropertySymbols(value).length > 0) {
       fail(key, path, 'symbol keys do not survive JSON');
@@ -135,6 +136,11 @@ function checkObject(
     for (const [k, v] of Object.entries(value)) check(v, key, `${path}.${k}`, seen, depth + 1);
   }
   seen.delete(value);
+}
+
+/** `word` after "a" or "an", as its first letter asks. */
+function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 
 function fail(key: string, path: string, why: string): never {

@@ -78,6 +78,15 @@ describe('assertJsonValue', () => {
     expect(() => assertJsonValue(value, 'cart')).toThrow(/"cart"/);
   });
 
+  it.each([
+    [undefined, /an undefined is not a JSON value/],
+    [() => 1, /a function is not a JSON value/],
+    [new (class Item {})(), /an Item instance is not a plain JSON object/],
+    [new Date(0), /a Date instance is not a plain JSON object/],
+  ])('says what %p is, in a sentence', (value, message) => {
+    expect(() => assertJsonValue(value, 'k')).toThrow(message);
+  });
+
   it('names the path to a bad nested value', () => {
     expect(() => assertJsonValue({ items: [{ at: new Date(0) }] }, 'cart')).toThrow(
       /"cart" at cart\.items\[0\]\.at/,
