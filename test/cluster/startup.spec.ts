@@ -1,5 +1,8 @@
 import type { Cache } from 'cache-manager';
-import { createClusterSessionCache } from '../../docs/examples/redis-cluster-store.js';
+import {
+  closeClusterSessionCache,
+  createClusterSessionCache,
+} from '../../docs/examples/redis-cluster-store.js';
 import { startRedisCluster, type RedisCluster } from '../support/servers/redis-cluster.js';
 import { redisAvailable } from '../support/servers/redis-process.js';
 import { StorageController } from '../support/controllers/storage-controller.js';
@@ -10,6 +13,8 @@ const STORE_TIMEOUT = 1000;
 const NODE_TIMEOUT = 60_000;
 /** The recipe's bound on its startup (1 s for the root nodes' PINGs, 2 s for the masters), plus slack. */
 const STARTUP = 5000;
+/** Not a speed bound: the recipe's 2 s before it drops the connections, plus slack. */
+const CLOSE_BOUND = 5000;
 
 const run = redisAvailable('cluster: startup') ? describe : describe.skip;
 
@@ -57,6 +62,35 @@ run('the Redis Cluster recipe at startup', () => {
         // Closing waits for the stalled node's replies: it finishes once the node resumes.
         void stores.disconnect().catch(() => undefined);
       }
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  }, 30_000);
+
+  it("the recipe's close ends while a master is stalled with commands pending on it", async () => {
+    const [stalled, live] = await cluster.masterPorts();
+    const pid = cluster.nodes.find((node) => node.port === stalled)!.pid!;
+    const stores = await createClusterSessionCache(
+      [stalled, live].map((port) => `redis://127.0.0.1:${port}`),
+    );
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // Keys spread over the three masters: some of 30 wait on the stalled one.
+      let answered = 0;
+      for (let i = 0; i < 30; i++) {
+        void stores.stores[0]!.set(`closing-${i}`, 'x').then(
+          () => answered++,
+          () => undefined,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(answered).toBeGreaterThan(0);
+      expect(answered).toBeLessThan(30);
+      const closed = await Promise.race([
+        closeClusterSessionCache(stores).then(() => 'closed'),
+        new Promise((resolve) => setTimeout(resolve, CLOSE_BOUND, 'still closing').unref()),
+      ]);
+      expect(closed).toBe('closed');
     } finally {
       process.kill(pid, 'SIGCONT');
     }
