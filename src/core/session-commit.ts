@@ -44,8 +44,10 @@ export interface CommitInput {
  *
  * After `regenerateId()` the new key is written first and the old key is taken last, with a
  * compare-and-move: until that last step lands, the old session and the browser's cookie are
- * untouched, so a commit refused for its size or cut short by `storeTimeout` stores none of this
- * request's changes and signs nobody out (at worst a key no browser knows is left to expire).
+ * untouched, so a commit refused for its size or cut short by `storeTimeout` before that step
+ * stores none of this request's changes and signs nobody out (at worst a key no browser knows is
+ * left to expire). A last step that times out but still runs once the store answers again does
+ * sign that user out: the one window a 503 leaves.
  */
 export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
   const { log, changes, base } = input;

@@ -47,7 +47,9 @@ export class SessionHealthIndicator {
       await settle(store.delete(key), 'delete', deadline);
       if (typeof found !== 'object') throw new Error('the probe session did not read back');
       if (store.checkHealth) {
-        await withTimeout('ping', store.checkHealth(config.storeTimeout), config.storeTimeout);
+        // What is left of the same `storeTimeout`: a readiness probe's timeout can be sized on it.
+        const left = Math.max(1, deadline - Date.now());
+        await withTimeout('ping', store.checkHealth(left), left);
       }
       return { status: 'up', responseTime: Date.now() - started };
     } catch (error) {
