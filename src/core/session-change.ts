@@ -23,6 +23,8 @@ export type SessionChange =
   | { kind: 'consumeFlash'; segment: string; key: string; json: string }
   | { kind: 'clearFlash'; segment: string }
   | { kind: 'csrf'; secret: string }
+  /** No CSRF secret: `regenerateId()` of a session that had none, against one made meanwhile. */
+  | { kind: 'dropCsrf' }
   | { kind: 'bindUser'; user: UserBinding | undefined }
   | { kind: 'userIndexed'; handle: string; until: number };
 
@@ -70,6 +72,9 @@ export function applyChange(record: SessionRecord, change: SessionChange): void 
     }
     case 'csrf':
       record.csrf = change.secret;
+      return;
+    case 'dropCsrf':
+      delete record.csrf;
       return;
     case 'bindUser':
       if (change.user === undefined) delete record.user;

@@ -55,6 +55,11 @@ export class SessionCore implements SegmentHost {
   private readonly log: ChangeLog;
   readonly cookie: SessionCookie;
   private explicitStart = false;
+  /**
+   * The cookie named a session that `regenerateId()` moved to a new id: this request is a late
+   * sibling of that login, and its browser holds (or is getting) the new cookie.
+   */
+  private movedAway = false;
   /** The last commit under way, if any: the next one starts when it settles. */
   private committing: Promise<void> | undefined;
   private commitsUnderWay = 0;
@@ -182,6 +187,9 @@ export class SessionCore implements SegmentHost {
     this.id = newSessionId(this.runtime.config.randval);
     this.cookie.send = true;
     if (this.view().csrf !== undefined) this.regenerateCsrfSecret();
+    // A secret that a concurrent request gave the session since this one loaded it goes too: a
+    // token issued before the login must not be valid after it.
+    else if (this.baseId !== undefined) this.log.record(this.writable(), { kind: 'dropCsrf' });
   }
 
   /**
@@ -299,6 +307,14 @@ export class SessionCore implements SegmentHost {
   private commitNow(): MaybePromise<void> {
     if (this.failure) throw this.failure;
     if (this.state !== 'active') return this.cookie.flush(undefined);
+    if (this.movedAway && this.baseId === undefined && !this.explicitStart) {
+      // A write that only started a session here: its cookie would replace the new one of the
+      // login that moved the session, and sign the user out. Dropped, as the writes of a sibling
+      // that loaded the session before the move are; `start()` and `regenerateId()` (a login
+      // tried again) still get a new session.
+      this.forget();
+      return this.cookie.flush(undefined);
+    }
     const now = Date.now();
     if (!this.hasWork(now)) {
       // A new session that nothing was written to is not stored, so its cookie is not sent.
@@ -520,6 +536,7 @@ export class SessionCore implements SegmentHost {
 
   /** Makes what the store holds for the cookie's `id` this request's session, if it is live at `now`. */
   private adopt(id: string, key: string, found: StoreLookup, now: number): void {
+    if (found === 'moved') this.movedAway = true;
     if (found === 'corrupt') {
       this.runtime.logger.warn(
         `Corrupt session data under store key ${key}: treated as no session`,

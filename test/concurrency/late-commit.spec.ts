@@ -97,8 +97,9 @@ describe.each(ADAPTERS)('late commits (%s)', (adapter) => {
       expect(await reads(newSid)).toEqual({ found: true, value: 1 });
     });
 
-    it('a write with the old id after regenerateId starts a new session', async () => {
+    it('a write with the old id that loads after regenerateId (a late sibling) sends no cookie: the login stays', async () => {
       const sid = await startSession(t);
+      const keysBefore = (await store.keys()).length;
       const newSid = sidOf(await t.http().get('/regenerate').set('Cookie', `sid=${sid}`))!;
       const write = await t
         .http()
@@ -106,11 +107,21 @@ describe.each(ADAPTERS)('late commits (%s)', (adapter) => {
         .query({ seg: 'Other', key: 'y', value: '2' })
         .set('Cookie', `sid=${sid}`)
         .expect(200);
-      const third = sidOf(write)!;
+      expect(setCookieFor(write)).toBeUndefined();
+      expect(await reads(newSid)).toEqual({ found: true, value: 1 });
+      expect(await holdsSessionOf(sid)).toBe(false);
+      // The new id's session and the old id's marker: the dropped write stored nothing.
+      expect((await store.keys()).length).toBe(keysBefore + 1);
+    });
+
+    it('regenerateId with the old id after the move (a login tried again) gets a new session', async () => {
+      const sid = await startSession(t);
+      const newSid = sidOf(await t.http().get('/regenerate').set('Cookie', `sid=${sid}`))!;
+      const again = await t.http().get('/regenerate').set('Cookie', `sid=${sid}`).expect(200);
+      const third = sidOf(again)!;
       expect(third).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect([sid, newSid]).not.toContain(third);
-      expect(await reads(third)).toEqual({ found: false, value: null });
-      expect(await holdsSessionOf(sid)).toBe(false);
+      expect(await holdsSessionOf(third)).toBe(true);
     });
   });
 });

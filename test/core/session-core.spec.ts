@@ -336,6 +336,40 @@ describe('SessionCore: regenerateId()', () => {
     expect(model.store.inner.load(storeKeyOf(oldId))).toBe('moved');
   });
 
+  it('drops the write of an old-id request that loads after the move, and sends no cookie', async () => {
+    const model = modelOnCountingStore();
+    const oldId = await storedSession(model, { a: 1 });
+    const mover = model.request(oldId);
+    await mover.manager.regenerateId();
+    mover.core.commitForResponse();
+    const late = model.request(oldId);
+    await late.segment.set('b', 2);
+    await late.manager.getCsrfToken();
+    late.core.commitForResponse();
+    expect(late.exchange.cookies.size).toBe(0);
+    expect(model.store.inner.load(storeKeyOf(oldId))).toBe('moved');
+    const retry = model.request(oldId);
+    await retry.manager.regenerateId();
+    retry.core.commitForResponse();
+    expect(idOf(retry.exchange)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(idOf(retry.exchange)).not.toBe(idOf(mover.exchange));
+  });
+
+  it('renews a CSRF secret another request gave the session after this one loaded it', async () => {
+    const model = modelOnCountingStore();
+    const oldId = await storedSession(model, { a: 1 });
+    const login = model.request(oldId);
+    expect(await login.segment.get('a')).toBe(1);
+    const form = model.request(oldId);
+    const token = (await form.manager.getCsrfToken()).getValue();
+    form.core.commitForResponse();
+    await login.manager.regenerateId();
+    login.core.commitForResponse();
+    const after = model.request(idOf(login.exchange));
+    expect(await after.segment.get('a')).toBe(1);
+    expect(await after.manager.isCsrfTokenValid(token)).toBe(false);
+  });
+
   it('gives a late commit of a destroyed session an expiring cookie', async () => {
     const model = modelOnCountingStore();
     const id = await storedSession(model, { a: 1 });
