@@ -307,11 +307,13 @@ export class SessionCore implements SegmentHost {
   private commitNow(): MaybePromise<void> {
     if (this.failure) throw this.failure;
     if (this.state !== 'active') return this.cookie.flush(undefined);
-    if (this.movedAway && this.baseId === undefined && !this.explicitStart) {
-      // A write that only started a session here: its cookie would replace the new one of the
-      // login that moved the session, and sign the user out. Dropped, as the writes of a sibling
-      // that loaded the session before the move are; `start()` and `regenerateId()` (a login
-      // tried again) still get a new session.
+    if (this.movedAway && this.baseId === undefined && !this.explicitStart && !this.navigates()) {
+      // A write that only started a session here, in a request sent while the login was under
+      // way: its cookie would replace the new one of the login, and sign the user out. Dropped,
+      // as the writes of a sibling that loaded the session before the move are. A page the
+      // browser navigates to is no such sibling (the login is the navigation): the login's
+      // response never reached it, and it gets a new session, as `start()` and `regenerateId()`
+      // (a login tried again) do.
       this.forget();
       return this.cookie.flush(undefined);
     }
@@ -570,6 +572,11 @@ export class SessionCore implements SegmentHost {
     this.working = newRecord(Date.now());
     this.log.startAt(Buffer.byteLength(serializeRecord(this.working)));
     this.cookie.send = true;
+  }
+
+  /** Whether the browser says this request loads a page (Fetch Metadata), not a resource. */
+  private navigates(): boolean {
+    return this.exchange.requestHeader?.('sec-fetch-mode') === 'navigate';
   }
 
   private forget(): void {

@@ -114,6 +114,22 @@ describe.each(ADAPTERS)('late commits (%s)', (adapter) => {
       expect((await store.keys()).length).toBe(keysBefore + 1);
     });
 
+    it('a page load with the old id after regenerateId gets a new session: the login response never reached it', async () => {
+      const sid = await startSession(t);
+      const newSid = sidOf(await t.http().get('/regenerate').set('Cookie', `sid=${sid}`))!;
+      const page = await t
+        .http()
+        .get('/put')
+        .query({ seg: 'Other', key: 'y', value: '2' })
+        .set('Cookie', `sid=${sid}`)
+        .set('Sec-Fetch-Mode', 'navigate')
+        .expect(200);
+      const third = sidOf(page)!;
+      expect(third).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect([sid, newSid]).not.toContain(third);
+      expect(await holdsSessionOf(third)).toBe(true);
+    });
+
     it('regenerateId with the old id after the move (a login tried again) gets a new session', async () => {
       const sid = await startSession(t);
       const newSid = sidOf(await t.http().get('/regenerate').set('Cookie', `sid=${sid}`))!;

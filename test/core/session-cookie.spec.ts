@@ -23,7 +23,7 @@ class HeaderExchange extends FakeExchange {
     return this.secure;
   }
 
-  requestHeader(name: string): string | undefined {
+  override requestHeader(name: string): string | undefined {
     return this.requestHeaders[name];
   }
 

@@ -73,8 +73,12 @@ function modelOnCountingStore(options: SessionModuleOptions = {}) {
   });
   return {
     store,
-    request(id?: string, method = 'GET') {
-      const exchange = new FakeExchange(id === undefined ? undefined : `sid=${id}`, method);
+    request(id?: string, method = 'GET', headers: Record<string, string> = {}) {
+      const exchange = new FakeExchange(
+        id === undefined ? undefined : `sid=${id}`,
+        method,
+        headers,
+      );
       const manager = newSessionManager(runtime, exchange);
       return { manager, exchange, core: coreOf(manager), segment: manager.newSegment(SEGMENT) };
     },
@@ -353,6 +357,21 @@ describe('SessionCore: regenerateId()', () => {
     retry.core.commitForResponse();
     expect(idOf(retry.exchange)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(idOf(retry.exchange)).not.toBe(idOf(mover.exchange));
+  });
+
+  it('gives a page load with the old id a new session: the browser never got the login response', async () => {
+    const model = modelOnCountingStore();
+    const oldId = await storedSession(model, { a: 1 });
+    const mover = model.request(oldId);
+    await mover.manager.regenerateId();
+    mover.core.commitForResponse();
+    const page = model.request(oldId, 'GET', { 'sec-fetch-mode': 'navigate' });
+    const token = (await page.manager.getCsrfToken()).getValue();
+    page.core.commitForResponse();
+    const fresh = idOf(page.exchange)!;
+    expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect([oldId, idOf(mover.exchange)]).not.toContain(fresh);
+    expect(await model.request(fresh).manager.isCsrfTokenValid(token)).toBe(true);
   });
 
   it('renews a CSRF secret another request gave the session after this one loaded it', async () => {

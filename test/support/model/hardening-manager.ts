@@ -15,10 +15,15 @@ export class FakeExchange implements HttpExchange {
   constructor(
     private readonly cookie?: string,
     readonly method = 'GET',
+    private readonly headers: Record<string, string> = {},
   ) {}
 
   cookieHeader(): string | undefined {
     return this.cookie;
+  }
+
+  requestHeader(name: string): string | undefined {
+    return this.headers[name];
   }
 
   isSecure(): boolean {
