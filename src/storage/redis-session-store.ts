@@ -155,30 +155,33 @@ export class RedisSessionStore implements SessionStore {
     const expires = Date.now() + ttl;
     const encoded = this.encode(text, expires);
     const raw = typeof encoded === 'string' ? encoded : await encoded;
-    const [mode, compared] = expectationOf(expected);
-    const reply = await this.run(COMPARE_AND_SET, key, [
-      mode,
-      compared,
-      raw,
-      String(Math.ceil(ttl)),
-    ]);
-    if (reply === 1) {
-      this.recent.remember(
-        key,
+    for (let against = expected; ;) {
+      const [mode, compared] = expectationOf(against);
+      const reply = await this.run(COMPARE_AND_SET, key, [
+        mode,
+        compared,
         raw,
-        { record, version: raw, size: Buffer.byteLength(text) },
-        expires,
-      );
-      return { committed: true, version: raw };
+        String(Math.ceil(ttl)),
+      ]);
+      if (reply === 1) {
+        this.recent.remember(
+          key,
+          raw,
+          { record, version: raw, size: Buffer.byteLength(text) },
+          expires,
+        );
+        return { committed: true, version: raw };
+      }
+      const current = await this.current(key, reply, against);
+      // Bytes that hold no session (an envelope past its `expires` whose key Redis keeps, for a
+      // TTL changed by hand or a writer's clock behind this one; an empty value) count as nothing
+      // stored. Expecting nothing against them would fail on every retry: compare with them, once.
+      if (against === undefined && current === undefined && typeof reply === 'string') {
+        against = reply;
+        continue;
+      }
+      return { committed: false, current };
     }
-    const current = await this.current(key, reply, expected);
-    // Bytes that hold no session (an envelope past its `expires` whose key Redis keeps, for a
-    // TTL changed by hand or a clock behind this one; an empty value) count as nothing stored.
-    // Expecting nothing against them would fail on every retry: compare with them instead.
-    if (expected === undefined && current === undefined && typeof reply === 'string') {
-      return this.commit(key, reply, record, ttl);
-    }
-    return { committed: false, current };
   }
 
   async move(key: string, expected: unknown, ttl: number): Promise<MoveOutcome> {
