@@ -1,3 +1,4 @@
+import { decodeCsrfSecret } from './csrf-token.js';
 import {
   emptyFlash,
   emptyValues,
@@ -22,7 +23,11 @@ export type SessionChange =
   | { kind: 'setFlash'; segment: string; key: string; value: unknown }
   | { kind: 'consumeFlash'; segment: string; key: string; json: string }
   | { kind: 'clearFlash'; segment: string }
-  | { kind: 'csrf'; secret: string }
+  /**
+   * A new CSRF secret; with `ifAbsent`, only for a session without one: the first token of a
+   * session that other requests share yields to a secret one of them stored meanwhile.
+   */
+  | { kind: 'csrf'; secret: string; ifAbsent?: true }
   /** No CSRF secret: `regenerateId()` of a session that had none, against one made meanwhile. */
   | { kind: 'dropCsrf' }
   | { kind: 'bindUser'; user: UserBinding | undefined }
@@ -71,6 +76,7 @@ export function applyChange(record: SessionRecord, change: SessionChange): void 
       return;
     }
     case 'csrf':
+      if (change.ifAbsent && decodeCsrfSecret(record.csrf) !== undefined) return;
       record.csrf = change.secret;
       return;
     case 'dropCsrf':

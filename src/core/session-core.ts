@@ -67,6 +67,8 @@ export class SessionCore implements SegmentHost {
   private failure: unknown;
   /** Milliseconds this request has waited for the store so far: `storeTimeout` bounds the sum. */
   private waited = 0;
+  /** The commit of the session's first CSRF secret, while it is under way. */
+  private sharingCsrfSecret: Promise<Buffer> | undefined;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -221,10 +223,39 @@ export class SessionCore implements SegmentHost {
 
   /** The CSRF secret, created (and a session started) when there is none yet. */
   async csrfSecret(): Promise<Buffer> {
+    if (this.sharingCsrfSecret) return this.sharingCsrfSecret;
     const record = await this.sessionForWrite();
+    if (this.sharingCsrfSecret) return this.sharingCsrfSecret;
     const secret = decodeCsrfSecret(record.csrf);
     if (secret) return secret;
-    this.regenerateCsrfSecret();
+    if (this.baseId === undefined || this.id !== this.baseId) {
+      // An id no other request knows yet (a new session, or the new id of `regenerateId()`):
+      // nothing can race this secret, and it is stored with the rest of the request's changes.
+      this.regenerateCsrfSecret();
+      return decodeCsrfSecret(this.view().csrf)!;
+    }
+    this.sharingCsrfSecret = this.shareNewCsrfSecret().finally(() => {
+      this.sharingCsrfSecret = undefined;
+    });
+    return this.sharingCsrfSecret;
+  }
+
+  /**
+   * Gives a stored session its first CSRF secret, committed at once rather than with the
+   * response: two requests of one session (two tabs opening a form) may each make a secret, and
+   * the token each hands out must stay valid. The secret is stored only if the session still has
+   * none; a request that finds one stored meanwhile takes it, and its token is of that secret.
+   */
+  private async shareNewCsrfSecret(): Promise<Buffer> {
+    const secret = newCsrfSecret(this.runtime.config.randval).toString('base64url');
+    this.log.recordCsrf(this.writable(), { kind: 'csrf', secret, ifAbsent: true });
+    await this.commit();
+    if (this.state !== 'active') {
+      // Destroyed or moved away meanwhile: this request goes on as one that loaded it after
+      // that, in a new session whose id no other request knows.
+      await this.sessionForWrite();
+      this.regenerateCsrfSecret();
+    }
     return decodeCsrfSecret(this.view().csrf)!;
   }
 
@@ -396,6 +427,8 @@ export class SessionCore implements SegmentHost {
   private committed(result: CommitResult, newlyBound: UserBinding | undefined): MaybePromise<void> {
     if (result.outcome !== 'stored') {
       this.forget();
+      // Like a load that finds the session moved: this request must not start another one.
+      if (result.outcome === 'moved') this.movedAway = true;
       // The old id of a regenerated session: a sibling of the request that moved it, finishing
       // late. Its browser already holds the new cookie, which an expiring one would delete.
       this.cookie.expire = result.outcome === 'gone';

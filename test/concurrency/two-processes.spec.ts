@@ -54,14 +54,9 @@ run.each(ADAPTERS)('two app processes on one Redis (%s)', (adapter) => {
     return Object.fromEntries(res.body.pairs as Array<[string, Record<string, unknown>]>)[seg]!;
   }
 
-  /** Makes the next `CONCURRENT / 2` barrier requests of each process wait until all of them loaded. */
-  async function armBarriers(): Promise<void> {
-    for (const app of apps)
-      await app
-        .http()
-        .get('/arm')
-        .query({ n: CONCURRENT / 2 })
-        .expect(200);
+  /** Makes the next `perProcess` barrier requests of each process wait until all of them loaded. */
+  async function armBarriers(perProcess = CONCURRENT / 2): Promise<void> {
+    for (const app of apps) await app.http().get('/arm').query({ n: perProcess }).expect(200);
   }
 
   async function holdsSession(sid: string): Promise<boolean> {
@@ -112,6 +107,31 @@ run.each(ADAPTERS)('two app processes on one Redis (%s)', (adapter) => {
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
     expect(await segment(sid, 'S')).toEqual({});
     expect(await segment(sid, 'Init')).toEqual({ x: 1 });
+  });
+
+  it("keeps every tab's first CSRF token valid when tabs on both instances make the secret at once", async () => {
+    const tabs = 10;
+    for (let burst = 0; burst < 5; burst++) {
+      const sid = await startSession();
+      await armBarriers(tabs / 2);
+      const responses = await Promise.all(
+        Array.from({ length: tabs }, (_, i) =>
+          appFor(i).http().get('/csrf-token').query({ barrier: '1' }).set('Cookie', `sid=${sid}`),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+      expect(responses.filter((r) => sidOf(r) !== undefined)).toEqual([]);
+      for (const [i, { body }] of responses.entries()) {
+        const check = await appFor(i + 1)
+          .http()
+          .get('/csrf-valid')
+          .query({ token: (body as { token: string }).token })
+          .set('Cookie', `sid=${sid}`)
+          .expect(200);
+        expect(check.body).toEqual({ valid: true });
+      }
+      expect(await segment(sid, 'Init')).toEqual({ x: 1 });
+    }
   });
 
   /**

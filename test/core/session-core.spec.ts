@@ -405,6 +405,86 @@ describe('SessionCore: regenerateId()', () => {
   });
 });
 
+describe('SessionCore: the first CSRF secret of a stored session', () => {
+  it('keeps the tokens of two requests that both gave the session its first secret valid', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const tabs = [model.request(id), model.request(id)];
+    for (const tab of tabs) expect(await tab.segment.get('a')).toBe(1);
+    const tokens: string[] = [];
+    for (const tab of tabs) tokens.push((await tab.manager.getCsrfToken()).getValue());
+    for (const tab of tabs) tab.core.commitForResponse();
+    const next = model.request(id);
+    for (const token of tokens) expect(await next.manager.isCsrfTokenValid(token)).toBe(true);
+    expect(await next.segment.get('a')).toBe(1);
+  });
+
+  it('stores the secret before getCsrfToken() returns, and nothing more with the response', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const { manager, core } = model.request(id);
+    const token = (await manager.getCsrfToken()).getValue();
+    expect(model.store.calls).toEqual({ load: 1, commit: 1, move: 0, delete: 0 });
+    expect(core.needsCommit()).toBe(false);
+    expect(await model.request(id).manager.isCsrfTokenValid(token)).toBe(true);
+  });
+
+  it('gives two getCsrfToken() calls of one request the secret that was stored', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const mine = model.request(id);
+    const other = model.request(id);
+    expect(await mine.segment.get('a')).toBe(1);
+    expect(await other.segment.get('a')).toBe(1);
+    const first = (await other.manager.getCsrfToken()).getValue();
+    const both = await Promise.all([mine.manager.getCsrfToken(), mine.manager.getCsrfToken()]);
+    const check = model.request(id).manager;
+    expect(await check.isCsrfTokenValid(first)).toBe(true);
+    for (const token of both) expect(await check.isCsrfTokenValid(token.getValue())).toBe(true);
+  });
+
+  it("stores a new session's first secret with the response, in one commit", async () => {
+    const model = modelOnCountingStore();
+    const { manager, core, exchange } = model.request();
+    const token = (await manager.getCsrfToken()).getValue();
+    expect(model.store.calls.commit).toBe(0);
+    core.commitForResponse();
+    expect(model.store.calls.commit).toBe(1);
+    expect(await model.request(idOf(exchange)).manager.isCsrfTokenValid(token)).toBe(true);
+  });
+
+  it('starts a new session for a token when the session was destroyed meanwhile', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const form = model.request(id);
+    expect(await form.segment.get('a')).toBe(1);
+    const logout = model.request(id);
+    await logout.manager.destroy();
+    logout.core.commitForResponse();
+    const token = (await form.manager.getCsrfToken()).getValue();
+    form.core.commitForResponse();
+    const fresh = idOf(form.exchange)!;
+    expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fresh).not.toBe(id);
+    expect(await model.request(fresh).manager.isCsrfTokenValid(token)).toBe(true);
+    expect(model.store.inner.load(storeKeyOf(id))).toBeUndefined();
+  });
+
+  it('sends no cookie for a token of a session a login moved meanwhile', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const form = model.request(id);
+    expect(await form.segment.get('a')).toBe(1);
+    const login = model.request(id);
+    await login.manager.regenerateId();
+    login.core.commitForResponse();
+    await form.manager.getCsrfToken();
+    form.core.commitForResponse();
+    expect(form.exchange.cookies.size).toBe(0);
+    expect(model.store.inner.load(storeKeyOf(id))).toBe('moved');
+  });
+});
+
 describe('SessionCore: destroy()', () => {
   it('makes no store call and sends no cookie for a request without a session cookie', async () => {
     const model = modelOnCountingStore();

@@ -104,6 +104,19 @@ export class HardeningController {
     return { has: await session.newSegment(seg).hasFlash(key) };
   }
 
+  /** A form's token: loads the session, waits like `put`, then asks for the CSRF token. */
+  @Get('csrf-token')
+  async csrfToken(@Session() session: SessionManager, @Query('barrier') atBarrier?: string) {
+    await session.resume();
+    await hold(atBarrier, undefined);
+    return { token: (await session.getCsrfToken()).getValue() };
+  }
+
+  @Get('csrf-valid')
+  async csrfValid(@Session() session: SessionManager, @Query('token') token: string) {
+    return { valid: await session.isCsrfTokenValid(token) };
+  }
+
   @Get('destroy')
   async destroy(@Session() session: SessionManager) {
     await session.destroy();
