@@ -62,6 +62,20 @@ describe.each(SETUPS)('GraphQL sessions: $name', (setup) => {
     expect(b.data).toEqual({ whoAmI: null });
   });
 
+  it("a stored session's first token, issued beside a write in one query, passes a mutation", async () => {
+    const started = await gql('{ visit }');
+    const cookie = started.cookies.find((c) => c.startsWith('sid='))!;
+    const issued = await gql('{ csrfToken visit }', cookie);
+    expect(issued.errors).toBeUndefined();
+    expect(issued.cookies.filter((c) => c.startsWith('sid=') && c !== cookie)).toEqual([]);
+    const token = issued.data!.csrfToken as string;
+    const added = await gql('mutation { addNote(text: "after") }', cookie, token);
+    expect(added.errors).toBeUndefined();
+    expect(added.data).toEqual({ addNote: ['after'] });
+    expect((await gql('{ visit }', cookie)).errors).toBeUndefined();
+    expect((await gql('{ visits }', cookie)).data).toEqual({ visits: 3 });
+  });
+
   it('makes no store call for a query that does not read the session', async () => {
     const { cookie } = await newSession();
     calls.reset();

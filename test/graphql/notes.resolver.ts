@@ -1,4 +1,4 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Segment, Session, SessionManager } from '../../src/index.js';
 
 type Notes = { items: string[] };
@@ -26,6 +26,11 @@ export class NotesResolver {
   async visit(@Segment('visits') visits: Segment<{ count: number }>): Promise<string> {
     await visits.set('count', ((await visits.get('count')) ?? 0) + 1);
     return 'visited';
+  }
+
+  @Query(() => Int)
+  async visits(@Segment('visits') visits: Segment<{ count: number }>): Promise<number> {
+    return (await visits.get('count')) ?? 0;
   }
 
   @Mutation(() => [String])
