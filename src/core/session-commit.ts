@@ -4,7 +4,13 @@ import { then } from './maybe-promise.js';
 import { isExpired, ttlOf } from './session-expiry.js';
 import { copyRecord, newRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
-import type { CommitOutcome, MaybePromise, StoreLookup, StoredSession } from './session-store.js';
+import type {
+  CommitOutcome,
+  MaybePromise,
+  MoveOutcome,
+  StoreLookup,
+  StoredSession,
+} from './session-store.js';
 import { retryBefore, settle } from './store-call.js';
 
 /** How long the marker a `regenerateId()` leaves under the old id outlives it. */
@@ -46,8 +52,8 @@ export interface CommitInput {
  * compare-and-move: until that last step lands, the old session and the browser's cookie are
  * untouched, so a commit refused for its size or cut short by `storeTimeout` before that step
  * stores none of this request's changes and signs nobody out (at worst a key no browser knows is
- * left to expire). A last step that times out but still runs once the store answers again does
- * sign that user out: the one window a 503 leaves.
+ * left to expire). A last step that times out but still runs once the store answers again is
+ * undone when its answer arrives (see {@link undoLateMove}).
  */
 export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
   const { log, changes, base } = input;
@@ -84,11 +90,11 @@ function moveOnto(
   return then(write(input, record, expected, size), (outcome): MaybePromise<CommitResult> => {
     // No browser holds the new id yet: only a revocation's tombstone can stand in the way.
     if (!outcome.committed) return { outcome: 'gone' };
-    const moved = settle(
-      runtime.store.move(input.baseKey!, from.version, MOVED_TTL),
-      'move',
-      deadline,
-    );
+    const moving = runtime.store.move(input.baseKey!, from.version, MOVED_TTL);
+    const moved = settle(moving, 'move', deadline);
+    if (moved instanceof Promise) {
+      moved.catch(() => undoLateMove(input, moving as Promise<MoveOutcome>, from));
+    }
     return then(moved, (result): MaybePromise<CommitResult> => {
       if (result.moved) {
         return { outcome: 'stored', stored: { record, version: outcome.version, size } };
@@ -109,6 +115,44 @@ function moveOnto(
       return moveOnto(input, merged, outcome.version, mergedSize, current);
     });
   });
+}
+
+/**
+ * A move that the request gave up on (`storeTimeout`, answered 503 without the new cookie) may
+ * still run once a stalled store answers: the browser's cookie would then name the moved marker,
+ * and its user would be signed out. So once such a move lands, the old session is put back over
+ * its marker and the new key, which no browser holds, is removed. Best effort: a process that
+ * stops before then, or a store that fails the undo, leaves the move done (logged).
+ */
+function undoLateMove(input: CommitInput, moving: Promise<MoveOutcome>, from: StoredSession): void {
+  const { runtime, baseKey, key } = input;
+  moving.then(
+    async (result) => {
+      if (!result.moved || result.marker === undefined) return;
+      try {
+        const ttl = ttlOf(runtime.config, from.record, Date.now());
+        const undone = await runtime.store.commit(
+          baseKey!,
+          result.marker,
+          from.record,
+          ttl,
+          from.size,
+        );
+        if (!undone.committed) return;
+        await runtime.store.delete(key);
+        runtime.logger.warn(
+          `A regenerateId() that ran after its request timed out was undone: store key ${baseKey} holds the session again`,
+        );
+      } catch (error) {
+        runtime.logger.warn(
+          `A regenerateId() that ran after its request timed out could not be undone (${String(error)}): ` +
+            `the session of store key ${baseKey} stays moved, and its browser is signed out`,
+        );
+      }
+    },
+    // The request already answered for a move that failed: nothing was moved.
+    () => undefined,
+  );
 }
 
 /**

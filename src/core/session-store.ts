@@ -25,9 +25,14 @@ export type CommitOutcome =
   | { readonly committed: true; readonly version: unknown }
   | { readonly committed: false; readonly current: StoreLookup };
 
-/** @internal The outcome of a compare-and-move: done, or what is stored instead. */
+/**
+ * @internal The outcome of a compare-and-move: done, or what is stored instead. `marker` is the
+ * version of the moved marker left under the key, for a store that can undo a move with a
+ * compare-and-set over it; a store that answers synchronously has no need to.
+ */
 export type MoveOutcome =
-  { readonly moved: true } | { readonly moved: false; readonly current: StoreLookup };
+  | { readonly moved: true; readonly marker?: unknown }
+  | { readonly moved: false; readonly current: StoreLookup };
 
 /** @internal A value now, or later: the built-in memory store answers synchronously and pays no promise. */
 export type MaybePromise<T> = T | Promise<T>;

@@ -62,7 +62,7 @@ export class KeyvSessionStore implements SessionStore {
         return { moved: false, current: lookupOf(read) };
       }
       await this.writeText(key, MOVED_TEXT, ttl);
-      return { moved: true };
+      return { moved: true, marker: MOVED_TEXT };
     });
   }
 

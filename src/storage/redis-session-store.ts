@@ -190,7 +190,7 @@ export class RedisSessionStore implements SessionStore {
     const reply = await this.run(MOVE, key, [mode, compared, marker, String(ttl)]);
     if (reply === 1) {
       this.recent.forget(key);
-      return { moved: true };
+      return { moved: true, marker };
     }
     return { moved: false, current: await this.current(key, reply, expected) };
   }

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { createCache } from 'cache-manager';
 import { ChangeLog } from '../../src/core/change-log.js';
 import { SessionStoreUnavailableError, SessionTooLargeError } from '../../src/core/errors.js';
 import { applyChange, type SessionChange } from '../../src/core/session-change.js';
@@ -20,6 +21,7 @@ import type {
   StoredSession,
   StoreLookup,
 } from '../../src/core/session-store.js';
+import { KeyvSessionStore } from '../../src/storage/keyv-session-store.js';
 import { MemorySessionStore } from '../../src/storage/memory-session-store.js';
 import { fakeClock } from '../support/timing/fake-clock.js';
 
@@ -410,6 +412,96 @@ describe('commitChanges after regenerateId(): the new key first, the old one mov
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+/**
+ * An asynchronous store (Keyv over cache-manager's in-memory cache) whose moves wait until the
+ * test releases them: a store that stalls on the last step of a regenerate and answers later.
+ */
+class LateMoveStore implements SessionStore {
+  readonly atomic = false;
+  readonly inner = new KeyvSessionStore(createCache());
+  private releases: Array<() => void> = [];
+  /** Resolves once the commit under test asks for its move. */
+  readonly moveAsked: Promise<void>;
+  private asked!: () => void;
+
+  constructor() {
+    this.moveAsked = new Promise((resolve) => (this.asked = resolve));
+  }
+
+  load(key: string): Promise<StoreLookup> {
+    return this.inner.load(key);
+  }
+
+  commit(key: string, expected: unknown, record: SessionRecord, ttl: number) {
+    return this.inner.commit(key, expected, record, ttl);
+  }
+
+  async move(key: string, expected: unknown, ttl: number): Promise<MoveOutcome> {
+    this.asked();
+    await new Promise<void>((resolve) => this.releases.push(resolve));
+    return this.inner.move(key, expected, ttl);
+  }
+
+  /** Lets the waiting move run now. */
+  release(): void {
+    for (const release of this.releases.splice(0)) release();
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}
+
+describe('commitChanges after regenerateId(): a move that lands after its request timed out', () => {
+  async function timedOutRegenerate(meanwhile?: (store: LateMoveStore) => Promise<void>) {
+    const store = new LateMoveStore();
+    await store.inner.commit(KEY, undefined, recordWith({ a: 1 }), IDLE);
+    const base = (await store.inner.load(KEY)) as StoredSession;
+    const warnings: string[] = [];
+    const runtime = new SessionRuntime(
+      resolveSessionConfig({ idleTimeout: IDLE, storeTimeout: 1_000 }),
+      store,
+      { warn: (message) => warnings.push(message) },
+    );
+    const input = requestOf(runtime, base, [setMine], { key: NEW_KEY, moving: true });
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    try {
+      const result = Promise.resolve(commitChanges(input));
+      await store.moveAsked;
+      jest.advanceTimersByTime(1_000);
+      await expect(result).rejects.toThrow(SessionStoreUnavailableError);
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(valuesOf(await store.inner.load(NEW_KEY))).toEqual({ a: 1, mine: 'm' });
+    await meanwhile?.(store);
+    store.release();
+    // The undo runs on its own, after the move: wait for what it logs, or a quiet moment.
+    for (let i = 0; i < 100 && warnings.length === 0; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { store, warnings };
+  }
+
+  it('puts the old session back over its marker and removes the new key', async () => {
+    const { store, warnings } = await timedOutRegenerate();
+    expect(valuesOf(await store.inner.load(KEY))).toEqual({ a: 1 });
+    expect(await store.inner.load(NEW_KEY)).toBeUndefined();
+    expect(warnings).toEqual([expect.stringContaining('was undone')]);
+  });
+
+  it('leaves a session that another request changed before the late move alone', async () => {
+    const { store, warnings } = await timedOutRegenerate(async (late) => {
+      const current = (await late.inner.load(KEY)) as StoredSession;
+      const changed = copyRecord(current.record);
+      applyChange(changed, setTheirs);
+      await late.inner.commit(KEY, current.version, changed, IDLE);
+    });
+    expect(valuesOf(await store.inner.load(KEY))).toEqual({ a: 1, theirs: 't' });
+    expect(warnings).toEqual([]);
   });
 });
 

@@ -119,12 +119,24 @@ run('the atomic Redis store', () => {
   it('move takes the session and leaves the moved marker, which no write can replace', async () => {
     const first = await store.commit('sess:move', undefined, recordWith(1), 60_000);
     if (!first.committed) throw new Error('first write refused');
-    expect(await store.move('sess:move', first.version, 60_000)).toEqual({ moved: true });
+    expect(await store.move('sess:move', first.version, 60_000)).toMatchObject({ moved: true });
     expect(await store.load('sess:move')).toBe('moved');
     expect(await store.commit('sess:move', first.version, recordWith(2), 60_000)).toEqual({
       committed: false,
       current: 'moved',
     });
+  });
+
+  it('a write over the marker version that move answered puts a session back (a late move undone)', async () => {
+    const first = await store.commit('sess:undo', undefined, recordWith(1), 60_000);
+    if (!first.committed) throw new Error('first write refused');
+    const moved = await store.move('sess:undo', first.version, 60_000);
+    if (!moved.moved) throw new Error('move refused');
+    expect(await store.commit('sess:undo', moved.marker, recordWith(2), 60_000)).toMatchObject({
+      committed: true,
+    });
+    const found = await store.load('sess:undo');
+    expect(typeof found === 'object' && found.record.segments.get('S')?.values.get('v')).toBe(2);
   });
 
   it.each(SIZES)(
@@ -149,7 +161,7 @@ run('the atomic Redis store', () => {
         2,
       );
 
-      expect(await store.move(key, second.version, 60_000)).toEqual({ moved: true });
+      expect(await store.move(key, second.version, 60_000)).toMatchObject({ moved: true });
       expect(await store.move(key, second.version, 60_000)).toEqual({
         moved: false,
         current: 'moved',
@@ -162,7 +174,9 @@ run('the atomic Redis store', () => {
     const written = await store.commit('sess:noscript', undefined, recordWith(1), 60_000);
     if (!written.committed) throw new Error('write refused');
     await redis.command('SCRIPT FLUSH');
-    expect(await store.move('sess:noscript', written.version, 60_000)).toEqual({ moved: true });
+    expect(await store.move('sess:noscript', written.version, 60_000)).toMatchObject({
+      moved: true,
+    });
   });
 
   it.each([

@@ -204,4 +204,40 @@ onRedis.each(ADAPTERS)('a regenerateId() while Redis refuses writes (%s)', (adap
     expect(after.body.keys).toEqual(['a']);
     expect(setCookieFor(after)).toBeUndefined();
   });
+  it('undoes a move that timed out and ran once Redis was back: the old cookie reads the session again', async () => {
+    const sid = sidOf(await t.http().get('/put').query({ key: 'a' }).expect(200))!;
+    // The new key is written; then every write waits, the move among them, past storeTimeout.
+    const runtime = t.app.get(SessionRuntime);
+    const store = runtime.store;
+    const move = store.move.bind(store);
+    store.move = async (key, expected, ttl) => {
+      store.move = move;
+      expect(await redis.command('CLIENT PAUSE 30000 WRITE')).toMatch(/^\+OK/);
+      return move(key, expected, ttl);
+    };
+    const sessionKeys = async () =>
+      (await redis.command('KEYS *')).split('\n').filter((k) => k.includes('sess')).length;
+    const before = await sessionKeys();
+    let during: number;
+    try {
+      const regenerated = await t.http().get('/regenerate').set('Cookie', `sid=${sid}`);
+      expect(regenerated.status).toBe(503);
+      expect(setCookieFor(regenerated)).toBeUndefined();
+      during = await sessionKeys();
+    } finally {
+      expect(await redis.command('CLIENT UNPAUSE')).toMatch(/^\+OK/);
+    }
+    // While the move waits, the new key (no browser holds its id) is there beside the old one.
+    expect(during).toBe(before + 1);
+    // The move runs now, and its undo right after it.
+    let keys: string[] = [];
+    for (let i = 0; i < 50 && keys.length === 0; i++) {
+      const read = await t.http().get('/keys').set('Cookie', `sid=${sid}`).expect(200);
+      expect(setCookieFor(read)).toBeUndefined();
+      keys = read.body.keys as string[];
+      if (keys.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(keys).toEqual(['a']);
+    expect(await sessionKeys()).toBe(before);
+  });
 });
