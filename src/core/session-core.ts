@@ -57,9 +57,10 @@ export class SessionCore implements SegmentHost {
   private explicitStart = false;
   /**
    * The cookie named a session that `regenerateId()` moved to a new id: this request is a late
-   * sibling of that login, and its browser holds (or is getting) the new cookie.
+   * sibling of that login, and its browser holds (or is getting) the new cookie. `'load'`: the
+   * load found the session moved; `'commit'`: a commit of the session this request had loaded did.
    */
-  private movedAway = false;
+  private movedAway: false | 'load' | 'commit' = false;
   /** The last commit under way, if any: the next one starts when it settles. */
   private committing: Promise<void> | undefined;
   private commitsUnderWay = 0;
@@ -338,13 +339,19 @@ export class SessionCore implements SegmentHost {
   private commitNow(): MaybePromise<void> {
     if (this.failure) throw this.failure;
     if (this.state !== 'active') return this.cookie.flush(undefined);
-    if (this.movedAway && this.baseId === undefined && !this.explicitStart && !this.navigates()) {
+    if (
+      this.movedAway &&
+      this.baseId === undefined &&
+      !this.explicitStart &&
+      (this.movedAway === 'commit' || !this.navigates())
+    ) {
       // A write that only started a session here, in a request sent while the login was under
       // way: its cookie would replace the new one of the login, and sign the user out. Dropped,
       // as the writes of a sibling that loaded the session before the move are. A page the
-      // browser navigates to is no such sibling (the login is the navigation): the login's
-      // response never reached it, and it gets a new session, as `start()` and `regenerateId()`
-      // (a login tried again) do.
+      // browser navigates to after the move is no such sibling (the login is the navigation):
+      // the login's response never reached it, and it gets a new session, as `start()` and
+      // `regenerateId()` (a login tried again) do. One that loaded the session before the move
+      // ran alongside the login, whose response its browser may well get.
       this.forget();
       return this.cookie.flush(undefined);
     }
@@ -428,7 +435,7 @@ export class SessionCore implements SegmentHost {
     if (result.outcome !== 'stored') {
       this.forget();
       // Like a load that finds the session moved: this request must not start another one.
-      if (result.outcome === 'moved') this.movedAway = true;
+      if (result.outcome === 'moved') this.movedAway = 'commit';
       // The old id of a regenerated session: a sibling of the request that moved it, finishing
       // late. Its browser already holds the new cookie, which an expiring one would delete.
       this.cookie.expire = result.outcome === 'gone';
@@ -571,7 +578,7 @@ export class SessionCore implements SegmentHost {
 
   /** Makes what the store holds for the cookie's `id` this request's session, if it is live at `now`. */
   private adopt(id: string, key: string, found: StoreLookup, now: number): void {
-    if (found === 'moved') this.movedAway = true;
+    if (found === 'moved') this.movedAway = 'load';
     if (found === 'corrupt') {
       this.runtime.logger.warn(
         `Corrupt session data under store key ${key}: treated as no session`,

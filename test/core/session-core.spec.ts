@@ -470,6 +470,19 @@ describe('SessionCore: the first CSRF secret of a stored session', () => {
     expect(model.store.inner.load(storeKeyOf(id))).toBeUndefined();
   });
 
+  it('sends no cookie for a page load that loaded the session before a login moved it', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    const page = model.request(id, 'GET', { 'sec-fetch-mode': 'navigate' });
+    expect(await page.segment.get('a')).toBe(1);
+    const login = model.request(id);
+    await login.manager.regenerateId();
+    login.core.commitForResponse();
+    await page.manager.getCsrfToken();
+    page.core.commitForResponse();
+    expect(page.exchange.cookies.size).toBe(0);
+  });
+
   it('sends no cookie for a token of a session a login moved meanwhile', async () => {
     const model = modelOnCountingStore();
     const id = await storedSession(model, { a: 1 });
