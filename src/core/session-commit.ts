@@ -93,6 +93,7 @@ function moveOnto(
     const moving = runtime.store.move(input.baseKey!, from.version, MOVED_TTL);
     const moved = settle(moving, 'move', deadline);
     if (moved instanceof Promise) {
+      // Never rejects: its failures are logged.
       moved.catch(() => undoLateMove(input, moving as Promise<MoveOutcome>, from));
     }
     return then(moved, (result): MaybePromise<CommitResult> => {
@@ -124,35 +125,34 @@ function moveOnto(
  * its marker and the new key, which no browser holds, is removed. Best effort: a process that
  * stops before then, or a store that fails the undo, leaves the move done (logged).
  */
-function undoLateMove(input: CommitInput, moving: Promise<MoveOutcome>, from: StoredSession): void {
+async function undoLateMove(
+  input: CommitInput,
+  moving: Promise<MoveOutcome>,
+  from: StoredSession,
+): Promise<void> {
   const { runtime, baseKey, key } = input;
-  moving.then(
-    async (result) => {
-      if (!result.moved || result.marker === undefined) return;
-      try {
-        const ttl = ttlOf(runtime.config, from.record, Date.now());
-        const undone = await runtime.store.commit(
-          baseKey!,
-          result.marker,
-          from.record,
-          ttl,
-          from.size,
-        );
-        if (!undone.committed) return;
-        await runtime.store.delete(key);
-        runtime.logger.warn(
-          `A regenerateId() that ran after its request timed out was undone: store key ${baseKey} holds the session again`,
-        );
-      } catch (error) {
-        runtime.logger.warn(
-          `A regenerateId() that ran after its request timed out could not be undone (${String(error)}): ` +
-            `the session of store key ${baseKey} stays moved, and its browser is signed out`,
-        );
-      }
-    },
+  let result: MoveOutcome;
+  try {
+    result = await moving;
+  } catch {
     // The request already answered for a move that failed: nothing was moved.
-    () => undefined,
-  );
+    return;
+  }
+  if (!result.moved || result.marker === undefined) return;
+  try {
+    const ttl = ttlOf(runtime.config, from.record, Date.now());
+    const undone = await runtime.store.commit(baseKey!, result.marker, from.record, ttl, from.size);
+    if (!undone.committed) return;
+    await runtime.store.delete(key);
+    runtime.logger.warn(
+      `A regenerateId() that ran after its request timed out was undone: store key ${baseKey} holds the session again`,
+    );
+  } catch (error) {
+    runtime.logger.warn(
+      `A regenerateId() that ran after its request timed out could not be undone (${String(error)}): ` +
+        `the session of store key ${baseKey} stays moved, and its browser is signed out`,
+    );
+  }
 }
 
 /**
