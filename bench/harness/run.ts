@@ -28,6 +28,8 @@ const PATH_DESCRIPTIONS: Record<string, string> = {
 const config = readBenchConfig();
 const started = performance.now();
 const loadBefore = loadavg()[0];
+// Read now, as the apps start from the build just made: the tree may change while the run goes on.
+const library = libraryVersion();
 // What other work had the machine just before the run: the run's own load hides it later.
 const quietFrom = machineTime();
 await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -102,7 +104,7 @@ try {
       node: process.version,
       cpu: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
       os: `${type()} ${release()}`,
-      library: libraryVersion(),
+      library,
       load: [loadBefore, loadavg()[0]],
       busyBefore,
       steal: machineShares(runFrom, machineTime())?.steal,
