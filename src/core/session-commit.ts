@@ -93,8 +93,10 @@ function moveOnto(
     const moving = runtime.store.move(input.baseKey!, from.version, MOVED_TTL);
     const moved = settle(moving, 'move', deadline);
     if (moved instanceof Promise) {
-      // Never rejects: its failures are logged.
-      moved.catch(() => undoLateMove(input, moving as Promise<MoveOutcome>, from));
+      // A graceful shutdown waits for the undo (it never rejects: its failures are logged).
+      moved.catch(() =>
+        runtime.lateWork.add(undoLateMove(input, moving as Promise<MoveOutcome>, from)),
+      );
     }
     return then(moved, (result): MaybePromise<CommitResult> => {
       if (result.moved) {
@@ -122,8 +124,9 @@ function moveOnto(
  * A move that the request gave up on (`storeTimeout`, answered 503 without the new cookie) may
  * still run once a stalled store answers: the browser's cookie would then name the moved marker,
  * and its user would be signed out. So once such a move lands, the old session is put back over
- * its marker and the new key, which no browser holds, is removed. Best effort: a process that
- * stops before then, or a store that fails the undo, leaves the move done (logged).
+ * its marker and the new key, which no browser holds, is removed. Best effort: a graceful shutdown
+ * waits for it (up to `storeTimeout`), but a process that stops before then without one, or a
+ * store that fails the undo, leaves the move done (logged).
  */
 async function undoLateMove(
   input: CommitInput,

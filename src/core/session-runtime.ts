@@ -1,3 +1,4 @@
+import { LateWork } from './late-work.js';
 import type { SessionConfig } from './session-options.js';
 import type { SessionLogger } from './session-logger.js';
 import type { SessionStore } from './session-store.js';
@@ -9,6 +10,9 @@ export class SessionRuntime {
     readonly store: SessionStore,
     readonly logger: SessionLogger,
   ) {}
+
+  /** Store work that outlived its request, for a graceful shutdown to wait for. */
+  readonly lateWork = new LateWork();
 
   private readonly warned = new Set<string>();
 

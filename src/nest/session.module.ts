@@ -2,6 +2,7 @@ import {
   Module,
   Scope,
   type DynamicModule,
+  type OnModuleDestroy,
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
@@ -101,7 +102,10 @@ const csrfGuardProvider: Provider = {
     SessionInterceptor,
   ],
 })
-export class SessionModule extends ConfigurableSessionModule implements OnModuleInit {
+export class SessionModule
+  extends ConfigurableSessionModule
+  implements OnModuleInit, OnModuleDestroy
+{
   /** @internal Nest injects it. */
   constructor(
     private readonly runtime: SessionRuntime,
@@ -122,6 +126,29 @@ export class SessionModule extends ConfigurableSessionModule implements OnModule
   async onModuleInit(): Promise<void> {
     this.hookHttpServer();
     await this.connectStore();
+  }
+
+  /**
+   * On a graceful shutdown (`app.close()`, or a signal after `app.enableShutdownHooks()`), waits
+   * up to `storeTimeout` for store work that outlived its request: the undo of a
+   * `regenerateId()` whose move a stalled store ran after the request had answered 503. Stopping
+   * before that undo would leave the browser's cookie naming a moved session, its user signed
+   * out. Nest runs it after the `onModuleDestroy` of the modules that import this one (of every
+   * module, while it is global): a store client that the app closes there fails the undo
+   * (logged), so close it in `onApplicationShutdown`, which comes later.
+   */
+  async onModuleDestroy(): Promise<void> {
+    const { lateWork, config, logger } = this.runtime;
+    if (lateWork.size === 0) return;
+    logger.warn(
+      `Shutting down: waiting up to ${config.storeTimeout} ms for ${lateWork.size} session store call(s) that outlived their requests`,
+    );
+    const left = await lateWork.settle(config.storeTimeout);
+    if (left > 0) {
+      logger.warn(
+        `Shut down with ${left} session store call(s) unanswered: a regenerateId() that the store runs later stays done, and signs its user out`,
+      );
+    }
   }
 
   private hookHttpServer(): void {

@@ -241,3 +241,69 @@ onRedis.each(ADAPTERS)('a regenerateId() while Redis refuses writes (%s)', (adap
     expect(await sessionKeys()).toBe(before);
   });
 });
+
+onRedis.each(ADAPTERS)('shutting down while a late regenerateId() move waits (%s)', (adapter) => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  it('app.close() waits for the move and its undo: the old cookie keeps its session', async () => {
+    const first = redisCache(redis.url);
+    const t = await createTestApp(adapter, { store: first.cache, storeTimeout: 1000 }, [
+      RegenerateController,
+    ]);
+    let closing: Promise<void> | undefined;
+    let paused = false;
+    try {
+      const sid = sidOf(await t.http().get('/put').query({ key: 'a' }).expect(200))!;
+      const runtime = t.app.get(SessionRuntime);
+      const warnings: string[] = [];
+      runtime.logger.warn = (message: string) => void warnings.push(message);
+      const store = runtime.store;
+      const move = store.move.bind(store);
+      store.move = async (key, expected, ttl) => {
+        store.move = move;
+        expect(await redis.command('CLIENT PAUSE 30000 WRITE')).toMatch(/^\+OK/);
+        paused = true;
+        return move(key, expected, ttl);
+      };
+      const regenerated = await t.http().get('/regenerate').set('Cookie', `sid=${sid}`);
+      expect(regenerated.status).toBe(503);
+
+      let closed = false;
+      closing = t.close().then(() => {
+        closed = true;
+      });
+      const waiting = () => warnings.some((w) => w.startsWith('Shutting down: waiting'));
+      for (let i = 0; i < 200 && !closed && !waiting(); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // The shutdown waits for the move Redis has not run yet.
+      expect(closed).toBe(false);
+      expect(waiting()).toBe(true);
+      expect(await redis.command('CLIENT UNPAUSE')).toMatch(/^\+OK/);
+      paused = false;
+      await closing;
+      expect(warnings).toContainEqual(expect.stringContaining('was undone'));
+      // The client goes with the app, as it does when the process exits.
+      await first.disconnect();
+
+      const second = redisCache(redis.url);
+      const t2 = await createTestApp(adapter, { store: second.cache }, [RegenerateController]);
+      try {
+        const read = await t2.http().get('/keys').set('Cookie', `sid=${sid}`).expect(200);
+        expect(read.body.keys).toEqual(['a']);
+        expect(setCookieFor(read)).toBeUndefined();
+      } finally {
+        await t2.close();
+        await second.disconnect();
+      }
+    } finally {
+      if (paused) await redis.command('CLIENT UNPAUSE');
+      await (closing ?? t.close());
+      await first.disconnect();
+    }
+  });
+});
