@@ -152,7 +152,8 @@ export function resolveSessionConfig(options: SessionModuleOptions = {}): Sessio
   if (touchAfter >= idleTimeout) {
     throw new SessionOptionsError('touchAfter', `must be less than idleTimeout (${idleTimeout})`);
   }
-  const randval = options.randval ?? new Randval();
+  // `null` is no default here, as for every other option: it is refused below.
+  const randval = options.randval === undefined ? new Randval() : options.randval;
   if (typeof randval?.generate !== 'function') {
     throw new SessionOptionsError('randval', 'must have a generate(): Buffer method');
   }

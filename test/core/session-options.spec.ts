@@ -148,6 +148,7 @@ describe('resolveSessionConfig', () => {
     ],
     ['an unknown option', { secret: 'keyboard cat' }, 'secret'],
     ['a randval without generate', { randval: {} }, 'randval'],
+    ['a null randval', { randval: null }, 'randval'],
     ['a cookie that is not an object', { cookie: 'sid' }, 'cookie'],
     ['an unknown cookie option', { cookie: { expires: 1 } }, 'cookie.expires'],
     ['a bogus sameSite', { cookie: { sameSite: 'bogus' } }, 'cookie.sameSite'],
