@@ -134,8 +134,8 @@ export class SessionModule
    * `regenerateId()` whose move a stalled store ran after the request had answered 503. Stopping
    * before that undo would leave the browser's cookie naming a moved session, its user signed
    * out. Nest runs it after the `onModuleDestroy` of the modules that import this one (of every
-   * module, while it is global): a store client that the app closes there fails the undo
-   * (logged), so close it in `onApplicationShutdown`, which comes later.
+   * module, while it is global): a store client that the app closes there can cut the undo off
+   * unseen, so close it in `onApplicationShutdown`, which comes later.
    */
   async onModuleDestroy(): Promise<void> {
     const { lateWork, config, logger } = this.runtime;
