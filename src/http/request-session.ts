@@ -2,7 +2,7 @@ import { ServerResponse } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
 import { newSessionManager, type SessionManager } from '../core/session-manager.js';
 import type { SessionRuntime } from '../core/session-runtime.js';
-import { holdResponseUntilCommitted } from './response-hold.js';
+import { holdResponseUntilCommitted, isHeld } from './response-hold.js';
 import { ExpressExchange, type ExpressRequestLike } from './express-exchange.js';
 import {
   FastifyExchange,
@@ -97,6 +97,22 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   }
   return manager;
 }
+
+/**
+ * Fastify: makes the raw response of `request` wait for its session's commit, for a route Nest
+ * answers on `reply.raw` without `reply.send()` (an `@Sse()` route), where the `onSend` hook that
+ * commits sessions never runs. Call after {@link sessionOf}; once per request is enough, and an
+ * Express response is held already.
+ */
+export function holdRawResponse(request: object, session: SessionManager): void {
+  const binding = attachedBinding(request);
+  if (binding?.framework !== 'fastify') return;
+  const reply = (request as SessionSlots)[RESPONSE] as FastifyReplyLike | undefined;
+  if (!reply || isHeld(reply.raw)) return;
+  holdResponseUntilCommitted(request, reply.raw, session, binding.runtime.logger, false, noop);
+}
+
+function noop(): void {}
 
 /** The session of `request` if something already asked for it. */
 export function existingSessionOf(request: object): SessionManager | undefined {

@@ -5,6 +5,7 @@ import { coreOf, type SessionManager } from '../core/session-manager.js';
 import { graphqlFailureBody, graphqlFailureContentType } from './graphql-failure.js';
 import { isGraphqlRequest } from './graphql-request.js';
 import { REPLACED_RESPONSE_HEADERS } from './replaced-response-headers.js';
+import { setCookieList } from './set-cookie-list.js';
 
 type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
 
@@ -49,6 +50,11 @@ export function installResponseHold(appResponse: object): void {
     const hold = holds.get(this);
     return hold ? hold.call(end, args, this, end) : end.apply(this, args);
   } as ServerResponse['end'];
+}
+
+/** Whether `res` is held for a session's commit already. */
+export function isHeld(res: ServerResponse): boolean {
+  return holds.has(res);
 }
 
 /**
@@ -307,7 +313,7 @@ function applyWriteHeadHeaders(res: ServerResponse, args: unknown[]): unknown[] 
     if (typeof headers !== 'object') return args;
     for (const [name, value] of Object.entries(headers)) {
       if (!name) continue;
-      if (name.toLowerCase() === 'set-cookie') res.appendHeader(name, value as string[]);
+      if (name.toLowerCase() === 'set-cookie') appendSetCookie(res, name, value);
       else res.setHeader(name, value as string[]);
     }
     return rest;
@@ -322,9 +328,26 @@ function applyWriteHeadHeaders(res: ServerResponse, args: unknown[]): unknown[] 
   }
   // appendHeader() refuses a name or value Node's writeHead() would refuse, with its error.
   for (const [name, value] of pairs) {
-    if (name) res.appendHeader(name as string, value as string[]);
+    if (typeof name === 'string' && name.toLowerCase() === 'set-cookie') {
+      appendSetCookie(res, name, value);
+    } else if (name) {
+      res.appendHeader(name as string, value as string[]);
+    }
   }
   return rest;
+}
+
+/**
+ * Adds `Set-Cookie` values to those on `res`, leaving out any it has already: Fastify's
+ * `writeHead()` brings its own header list, which holds the session cookie the commit put on the
+ * raw response as well. Anything but a string is left to `appendHeader()`, which refuses it.
+ */
+function appendSetCookie(res: ServerResponse, name: string, value: unknown): void {
+  const present = setCookieList(res.getHeader('set-cookie'));
+  const isNew = (each: unknown) => typeof each !== 'string' || !present.includes(each);
+  const fresh = Array.isArray(value) ? value.filter(isNew) : isNew(value) ? value : [];
+  if (Array.isArray(fresh) && fresh.length === 0) return;
+  res.appendHeader(name, fresh as string[]);
 }
 
 /** The `[name, value]` pairs of a raw header list, or `undefined` for a list Node refuses. */

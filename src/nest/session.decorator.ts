@@ -1,8 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { SessionManager } from '../core/session-manager.js';
-import { bindResponse, sessionOf } from '../http/request-session.js';
+import { bindResponse, holdRawResponse, sessionOf } from '../http/request-session.js';
 import { contextRequestOf, noGraphqlSessionError } from './context-request.js';
 import { gatewayRuntimeOf, socketSession } from './session-sockets.js';
+import { isSseRoute } from './sse-route.js';
 
 /**
  * The session of whatever a handler serves, for code that has an execution context (decorators,
@@ -23,7 +24,9 @@ export function sessionFromContext(context: ExecutionContext): SessionManager {
     );
   }
   if (behind.response !== undefined) bindResponse(behind.request, behind.response);
-  return sessionOf(behind.request);
+  const session = sessionOf(behind.request);
+  if (type === 'http' && isSseRoute(context)) holdRawResponse(behind.request, session);
+  return session;
 }
 
 /**

@@ -1,0 +1,167 @@
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Logger,
+  Sse,
+  type MessageEvent,
+} from '@nestjs/common';
+import { jest } from '@jest/globals';
+import { Observable, of } from 'rxjs';
+import { Segment, type SessionModuleOptions } from '../../src/index.js';
+import { countingCache } from '../support/stores/counting-cache.js';
+import { switchableCache } from '../support/stores/switchable-cache.js';
+import {
+  ADAPTERS,
+  createTestApp,
+  setCookieFor,
+  sidOf,
+  type TestApp,
+} from '../support/apps/test-app.js';
+
+const SEG = 'App\\Events';
+type Values = { step: string };
+
+@Controller('sse')
+class EventsController {
+  @Get('start')
+  async start(@Segment(SEG) seg: Segment<Values>) {
+    await seg.set('step', 'start');
+    return { ok: true };
+  }
+
+  @Get('read')
+  async read(@Segment(SEG) seg: Segment<Values>) {
+    return { step: (await seg.get('step')) ?? null };
+  }
+
+  @Sse('written')
+  async written(@Segment(SEG) seg: Segment<Values>): Promise<Observable<MessageEvent>> {
+    await seg.set('step', 'written before the stream');
+    return of({ data: 'first' }, { data: 'second' });
+  }
+
+  @Sse('read-only')
+  async readOnly(@Segment(SEG) seg: Segment<Values>): Promise<Observable<MessageEvent>> {
+    const step = (await seg.get('step')) ?? 'none';
+    return of({ data: step });
+  }
+
+  // The write happens once the stream has sent its first event, so its headers are out.
+  @Sse('written-while-streaming')
+  whileStreaming(@Segment(SEG) seg: Segment<Values>): Observable<MessageEvent> {
+    return new Observable<MessageEvent>((out) => {
+      out.next({ data: 'first' });
+      seg.set('step', 'written while streaming').then(
+        () => {
+          out.next({ data: 'saved' });
+          out.complete();
+        },
+        (error: unknown) => out.error(error),
+      );
+    });
+  }
+
+  @Sse('refused')
+  async refused(@Segment(SEG) seg: Segment<Values>): Promise<Observable<MessageEvent>> {
+    await seg.set('step', 'refused');
+    throw new BadRequestException('Not now');
+  }
+}
+
+const eventsOf = (text: string) => [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]);
+
+// The memory store commits inside the call that sends the headers; the counting cache commits
+// through a promise, so the stream's writes are held and replayed.
+const STORES: Array<{ name: string; options: () => SessionModuleOptions }> = [
+  { name: 'memory store', options: () => ({}) },
+  { name: 'asynchronous store', options: () => ({ store: countingCache().cache }) },
+];
+
+describe.each(ADAPTERS)('@Sse() routes on %s', (adapter) => {
+  describe.each(STORES)('$name', ({ options }) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(adapter, options(), [EventsController]);
+    });
+    afterAll(() => t.close());
+
+    const read = async (sid: string) =>
+      (await t.http().get('/sse/read').set('Cookie', `sid=${sid}`).expect(200)).body.step;
+
+    it('stores a session started by the handler and sends its cookie with the stream', async () => {
+      const res = await t.http().get('/sse/written').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+      expect(eventsOf(res.text)).toEqual(['first', 'second']);
+      const sid = sidOf(res)!;
+      expect(sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(await read(sid)).toBe('written before the stream');
+    });
+
+    it('saves a write to an existing session, without a new cookie', async () => {
+      const sid = sidOf(await t.http().get('/sse/start').expect(200))!;
+      const res = await t.http().get('/sse/written').set('Cookie', `sid=${sid}`).expect(200);
+      expect(eventsOf(res.text)).toEqual(['first', 'second']);
+      expect(setCookieFor(res)).toBeUndefined();
+      expect(await read(sid)).toBe('written before the stream');
+    });
+
+    it('streams a read-only session without a cookie', async () => {
+      const sid = sidOf(await t.http().get('/sse/start').expect(200))!;
+      const res = await t.http().get('/sse/read-only').set('Cookie', `sid=${sid}`).expect(200);
+      expect(eventsOf(res.text)).toEqual(['start']);
+      expect(setCookieFor(res)).toBeUndefined();
+    });
+
+    it('saves a write made while the stream runs, when the stream ends', async () => {
+      const sid = sidOf(await t.http().get('/sse/start').expect(200))!;
+      const res = await t
+        .http()
+        .get('/sse/written-while-streaming')
+        .set('Cookie', `sid=${sid}`)
+        .expect(200);
+      expect(eventsOf(res.text)).toEqual(['first', 'saved']);
+      expect(await read(sid)).toBe('written while streaming');
+    });
+
+    it('answers an exception with one session cookie and keeps the write', async () => {
+      const res = await t.http().get('/sse/refused').expect(400);
+      expect(res.body.message).toBe('Not now');
+      const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+      expect(cookies).toHaveLength(1);
+      expect(await read(sidOf(res)!)).toBe('refused');
+    });
+  });
+
+  describe('store failing', () => {
+    const { cache, state } = switchableCache();
+    let t: TestApp;
+    let warnings: string[];
+    beforeAll(async () => {
+      t = await createTestApp(adapter, { store: cache }, [EventsController]);
+    });
+    afterAll(() => t.close());
+    beforeEach(() => {
+      warnings = [];
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+        warnings.push(String(message));
+      });
+    });
+    afterEach(() => {
+      state.writesDown = false;
+      jest.restoreAllMocks();
+    });
+
+    it('answers 503 instead of the stream when the write cannot be saved', async () => {
+      const sid = sidOf(await t.http().get('/sse/start').expect(200))!;
+      state.writesDown = true;
+      const res = await t.http().get('/sse/written').set('Cookie', `sid=${sid}`).expect(503);
+      expect(res.body.reason).toBe('session_store_unavailable');
+      expect(res.text).not.toMatch(/^data:/m);
+      expect(setCookieFor(res)).toBeUndefined();
+      expect(warnings).toContainEqual(expect.stringMatching(/unavailable/i));
+      state.writesDown = false;
+      expect((await t.http().get('/sse/read').set('Cookie', `sid=${sid}`)).body.step).toBe('start');
+    });
+  });
+});
