@@ -1,8 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
-// Nest's metadata key for `@Sse()` (`@nestjs/common/constants`, the same in Nest 11 and 12), which the
-// package root does not export.
+// Nest's metadata key for `@Sse()` (`@nestjs/common/constants`, the same in Nest 11 and 12),
+// which the package root does not export.
 const SSE_METADATA = '__sse__';
 
 const reflector = new Reflector();
