@@ -163,5 +163,16 @@ describe.each(ADAPTERS)('@Sse() routes on %s', (adapter) => {
       state.writesDown = false;
       expect((await t.http().get('/sse/read').set('Cookie', `sid=${sid}`)).body.step).toBe('start');
     });
+
+    it('answers 503 once when the handler throws and the write cannot be saved', async () => {
+      const sid = sidOf(await t.http().get('/sse/start').expect(200))!;
+      state.writesDown = true;
+      const res = await t.http().get('/sse/refused').set('Cookie', `sid=${sid}`).expect(503);
+      expect(res.body.reason).toBe('session_store_unavailable');
+      expect(setCookieFor(res)).toBeUndefined();
+      expect(warnings.filter((w) => /unavailable/i.test(w))).toHaveLength(1);
+      state.writesDown = false;
+      expect((await t.http().get('/sse/read').set('Cookie', `sid=${sid}`)).body.step).toBe('start');
+    });
   });
 });
