@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
+import { isHeld } from './response-hold.js';
 import { setCookieList } from './set-cookie-list.js';
 
 /** The parts of a Fastify request the session uses. */
@@ -59,12 +60,18 @@ export class FastifyExchange implements HttpExchange {
 
   setResponseHeader(name: string, value: string): void {
     const reply = this.reply();
-    if (reply && !reply.sent && !reply.raw.headersSent) reply.header(name, value);
+    if (!reply || reply.raw.headersSent) return;
+    // A reply that is `sent` with its raw headers still unsent was hijacked: the handler answers
+    // on reply.raw, as does one whose raw response is held for the commit (see response-hold.ts).
+    const sent = reply.sent;
+    if (!sent) reply.header(name, value);
+    if (sent || isHeld(reply.raw)) reply.raw.setHeader(name, value);
   }
 
   setCookie(_name: string, header: string): void {
     const reply = this.reply();
-    if (!reply || reply.sent || reply.raw.headersSent) return;
+    // `sent` here means hijacked (see setResponseHeader): only reply.raw's list is sent then.
+    if (!reply || reply.raw.headersSent) return;
     // Fastify writes its own header list over one set on reply.raw, so a cookie that other code
     // put on the raw response would be lost: gather both lists into Fastify's.
     const merged = new Set([
@@ -73,8 +80,10 @@ export class FastifyExchange implements HttpExchange {
     ]);
     if (this.ownCookie !== undefined) merged.delete(this.ownCookie);
     const list = [...merged, header];
-    reply.removeHeader('set-cookie');
-    reply.header('set-cookie', list);
+    if (!reply.sent) {
+      reply.removeHeader('set-cookie');
+      reply.header('set-cookie', list);
+    }
     // On reply.raw too, for a handler that commits and then answers through reply.raw or after
     // reply.hijack(), which never write Fastify's list; a reply.send() writes the same list over it.
     reply.raw.setHeader('set-cookie', list);

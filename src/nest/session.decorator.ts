@@ -3,7 +3,7 @@ import type { SessionManager } from '../core/session-manager.js';
 import { bindResponse, holdRawResponse, sessionOf } from '../http/request-session.js';
 import { contextRequestOf, noGraphqlSessionError } from './context-request.js';
 import { gatewayRuntimeOf, socketSession } from './session-sockets.js';
-import { isSseRoute } from './sse-route.js';
+import { answersOnRawResponse } from './raw-response-route.js';
 
 /**
  * The session of whatever a handler serves, for code that has an execution context (decorators,
@@ -25,7 +25,7 @@ export function sessionFromContext(context: ExecutionContext): SessionManager {
   }
   if (behind.response !== undefined) bindResponse(behind.request, behind.response);
   const session = sessionOf(behind.request);
-  if (type === 'http' && isSseRoute(context)) holdRawResponse(behind.request, session);
+  if (type === 'http' && answersOnRawResponse(context)) holdRawResponse(behind.request, session);
   return session;
 }
 
