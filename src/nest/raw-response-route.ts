@@ -38,8 +38,7 @@ function isSse(handler: () => unknown): boolean {
 /** Nest's own test for a handler whose response Nest leaves alone. */
 function answersItself(controller: object, handler: { name: string }): boolean {
   const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) as
-    | Record<string, unknown>
-    | undefined;
+    Record<string, unknown> | undefined;
   // Keys are `${paramtype}:${index}` for Nest's own parameter decorators.
   const takesResponse = Object.keys(args ?? {}).some((key) => {
     const type = Number(key.split(':')[0]);
