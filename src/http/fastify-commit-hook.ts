@@ -17,6 +17,7 @@ export interface FastifyHookHost {
 }
 
 interface FastifyHookReply {
+  readonly statusCode: number;
   send(payload?: unknown): unknown;
   code(status: number): unknown;
   header(name: string, value: string): unknown;
@@ -70,8 +71,10 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
     if (!pending) return done(null, payload);
     // While the commit runs, the reply is not yet "sent" for Fastify, so a second send (Nest
     // answering a passthrough handler that already called reply.redirect()) would write twice.
-    // Sent synchronously, that second send would have been ignored: ignore it here too.
+    // Sent synchronously, that second send would have been ignored: ignore it here too, with the
+    // status set on its way (`reply.code(200).send(…)`).
     const send = reply.send;
+    const status = reply.statusCode;
     reply.send = ignoreSend;
     const resume = (result: unknown) => {
       // Reassigned rather than deleted: `delete` would drop the reply object to a slow shape.
@@ -79,7 +82,10 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
       done(null, result);
     };
     pending.then(
-      () => resume(payload),
+      () => {
+        if (reply.statusCode !== status) reply.code(status);
+        resume(payload);
+      },
       (error: unknown) => resume(replace(error)),
     );
   });

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { failureResponseOf } from '../core/errors.js';
 import type { SessionLogger } from '../core/session-logger.js';
 import { coreOf, type SessionManager } from '../core/session-manager.js';
@@ -107,6 +107,10 @@ class ResponseHold {
   private replaced = false;
   // Callbacks of dropped calls, waiting for the error response to finish.
   private dropped: Array<() => void> | undefined;
+  // The response as the handler's end() left it, when that end() waits for a commit.
+  private ended: EndedResponse | undefined;
+  // Whether the handler answered again while its first answer waited (see `call()`).
+  private answeredTwice = false;
 
   /** `release` runs once the response has ended. */
   constructor(
@@ -142,6 +146,15 @@ class ResponseHold {
       return answer;
     }
     if (this.held) {
+      // Once end() has run, Node refuses whatever follows (a second answer: Nest answering the
+      // return value of a handler that redirected by hand, say) and sends the first as it was.
+      // Held, that answer would have its headers changed and its end() replayed twice.
+      if (this.ended) {
+        this.answeredTwice = true;
+        this.drop(args);
+        return answer;
+      }
+      if (method === end) this.ended = endedResponse(this.res);
       this.held.push([method, args]);
       return answer;
     }
@@ -175,6 +188,7 @@ class ResponseHold {
       this.replay(end);
       return answer;
     }
+    if (method === end) this.ended = endedResponse(this.res);
     pending.then(
       () => this.replay(end),
       (error: unknown) => this.fail(error, end),
@@ -203,6 +217,9 @@ class ResponseHold {
   private replay(end: Call): void {
     const calls = this.held!;
     this.held = undefined;
+    if (this.answeredTwice) restoreEndedResponse(this.res, this.ended!);
+    this.ended = undefined;
+    this.answeredTwice = false;
     let next = 0;
     try {
       for (; next < calls.length; next++) {
@@ -242,6 +259,7 @@ class ResponseHold {
     logger.warn((error as Error).message);
     for (const [, args] of this.held!) this.drop(args);
     this.held = undefined;
+    this.ended = undefined;
     if (isGraphqlRequest(this.request)) {
       const type = graphqlFailureContentType(res.getHeader('content-type'));
       this.sendInstead(200, type, graphqlFailureBody(failure, this.request), end);
@@ -293,6 +311,30 @@ class ResponseHold {
     };
     res.once('finish', run);
     res.once('close', run);
+  }
+}
+
+/** A response's status and headers, as they were when its handler ended it. */
+interface EndedResponse {
+  status: number;
+  headers: OutgoingHttpHeaders;
+}
+
+// Set by the commit after the handler's end(): never taken back to what they were before.
+const SESSION_HEADERS = ['set-cookie', 'cache-control'];
+
+function endedResponse(res: ServerResponse): EndedResponse {
+  return { status: res.statusCode, headers: res.getHeaders() };
+}
+
+/** Undoes what a second answer did to the status and headers of the first, but the session's. */
+function restoreEndedResponse(res: ServerResponse, { status, headers }: EndedResponse): void {
+  res.statusCode = status;
+  for (const name of res.getHeaderNames()) {
+    if (!(name in headers) && !SESSION_HEADERS.includes(name)) res.removeHeader(name);
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !SESSION_HEADERS.includes(name)) res.setHeader(name, value);
   }
 }
 

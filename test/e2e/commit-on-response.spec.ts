@@ -109,6 +109,28 @@ class ExpressResponseController {
     res.redirect(302, '/cor/read');
   }
 
+  // Nest answers the returned value too, while the redirect waits for the commit.
+  @Get('passthrough-redirect-returning')
+  async passthroughRedirectReturning(
+    @Segment(SEG) seg: Segment<Values>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    await seg.set('step', 'redirect and a value');
+    res.redirect(302, '/cor/read');
+    return { ignored: true };
+  }
+
+  @Get('answered-twice')
+  async answeredTwice(@Segment(SEG) seg: Segment<Values>, @Res() res: Response) {
+    await seg.set('step', 'answered twice');
+    res.status(201).json({ first: true });
+    try {
+      res.status(200).json({ second: true });
+    } catch {
+      // Node refuses a second answer once the first one went out.
+    }
+  }
+
   @Get('manual')
   async manual(@Session() session: SessionManager, @Res() res: Response) {
     await session.newSegment<Values>(SEG).set('step', 'manual');
@@ -171,6 +193,24 @@ class FastifyResponseController {
   ) {
     await seg.set('step', 'passthrough redirect');
     reply.redirect('/cor/read', 302);
+  }
+
+  // Nest answers the returned value too, while the redirect waits for the commit.
+  @Get('passthrough-redirect-returning')
+  async passthroughRedirectReturning(
+    @Segment(SEG) seg: Segment<Values>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await seg.set('step', 'redirect and a value');
+    reply.redirect('/cor/read', 302);
+    return { ignored: true };
+  }
+
+  @Get('answered-twice')
+  async answeredTwice(@Segment(SEG) seg: Segment<Values>, @Res() reply: FastifyReply) {
+    await seg.set('step', 'answered twice');
+    reply.code(201).send({ first: true });
+    reply.code(200).send({ second: true });
   }
 
   @Get('manual')
@@ -288,6 +328,20 @@ describe.each(ADAPTERS)('commit on response (%s)', (adapter) => {
     const sid = sidOf(res);
     expect(sid).toBeDefined();
     expect((await read(sid!)).body.step).toBe('passthrough redirect');
+  });
+
+  it('answers a redirect once when the handler also returns a value', async () => {
+    const res = await t.http().get(`/cor/${adapter}/passthrough-redirect-returning`).expect(302);
+    expect(res.headers.location).toBe('/cor/read');
+    expect(Number(res.headers['content-length'] ?? 0)).toBe(Buffer.byteLength(res.text));
+    expect(res.text).not.toMatch(/ignored/);
+    expect((await read(sidOf(res)!)).body.step).toBe('redirect and a value');
+  });
+
+  it('sends the first of two answers whole, and keeps the write', async () => {
+    const res = await t.http().get(`/cor/${adapter}/answered-twice`).expect(201);
+    expect(res.body).toEqual({ first: true });
+    expect((await read(sidOf(res)!)).body.step).toBe('answered twice');
   });
 
   it('works with @Res() and an explicit commit before sending', async () => {
