@@ -110,7 +110,9 @@ function checkObject(
   if (seen.has(value)) fail(key, path, 'it contains a cycle');
   seen.add(value);
   if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) {
+    // Some realm's Array.prototype, itself an array (a subclass's prototype is not): Node's own
+    // modules build arrays in the main realm, which a VM context (a test runner) does not share.
+    if (!Array.isArray(Object.getPrototypeOf(value))) {
       const name = value.constructor?.name ?? 'array';
       fail(key, path, `${withArticle(name)} instance is not a plain JSON array`);
     }
@@ -125,8 +127,7 @@ function checkObject(
       check(value[i], key, `${path}[${i}]`, seen, depth + 1);
     }
   } else {
-    const proto = Object.getPrototypeOf(value) as unknown;
-    if (proto !== Object.prototype && proto !== null) {
+    if (!isPlainPrototype(Object.getPrototypeOf(value) as object | null)) {
       const name = (value as object).constructor?.name ?? 'object';
       fail(key, path, `${withArticle(name)} instance is not a plain JSON object`);
     }
@@ -136,6 +137,16 @@ function checkObject(
     for (const [k, v] of Object.entries(value)) check(v, key, `${path}.${k}`, seen, depth + 1);
   }
   seen.delete(value);
+}
+
+/**
+ * Whether an object with this prototype is a plain JSON object: `Object.prototype`, none, or an
+ * empty prototype that has none itself. Parsers build their dictionaries that way, as a faster
+ * `Object.create(null)`: Fastify's query string and form bodies, its route parameters.
+ */
+function isPlainPrototype(proto: object | null): boolean {
+  if (proto === Object.prototype || proto === null) return true;
+  return Object.getPrototypeOf(proto) === null && Reflect.ownKeys(proto).length === 0;
 }
 
 /** `word` after "a" or "an", as its first letter asks. */

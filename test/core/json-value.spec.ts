@@ -37,6 +37,10 @@ describe('assertJsonValue', () => {
     ['an empty array', []],
     ['a nested value', { a: [1, 'two', { three: null }], b: { c: false } }],
     ['an object without a prototype', Object.assign(Object.create(null) as object, { a: 1 })],
+    [
+      'a dictionary built on an empty prototype without one (parsed query strings)',
+      Object.assign(Object.create(Object.create(null) as object) as object, { q: 'x' }),
+    ],
     ['an object with a __proto__ own key', JSON.parse('{"__proto__":{"polluted":true}}')],
   ])('accepts %s', (_, value) => {
     expect(() => assertJsonValue(value, 'k')).not.toThrow();
@@ -73,6 +77,14 @@ describe('assertJsonValue', () => {
     ['a symbol key', { [Symbol('s')]: 1 }],
     ['an Array subclass instance', new (class Items extends Array {})()],
     ['an array with a named property', Object.assign([1, 2], { total: 3 })],
+    [
+      'an object inheriting properties',
+      Object.create(Object.assign(Object.create(null) as object, { inherited: 1 }) as object),
+    ],
+    [
+      'an object two empty prototypes deep',
+      Object.create(Object.create(Object.create(null) as object) as object),
+    ],
   ])('rejects %s with a TypeError naming the key', (_, value) => {
     expect(() => assertJsonValue(value, 'cart')).toThrow(TypeError);
     expect(() => assertJsonValue(value, 'cart')).toThrow(/"cart"/);
