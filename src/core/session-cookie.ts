@@ -79,6 +79,9 @@ export class SessionCookie {
 
   private secure(): boolean {
     if (this.params.secure !== 'auto') return this.params.secure;
+    // Browsers drop a SameSite=None or Partitioned cookie without Secure, wherever it came from; a
+    // browser that reached the app over HTTPS through a proxy the app does not trust keeps it.
+    if (this.params.sameSite === 'none' || this.params.partitioned) return true;
     const secure = this.exchange.isSecure();
     if (
       !secure &&

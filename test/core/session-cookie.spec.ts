@@ -141,6 +141,24 @@ describe('SessionCookie: Secure', () => {
     expect(cookieAttributes(setCookieOf(tls.exchange)).get('secure')).toBe(true);
   });
 
+  it.each([
+    ['SameSite=None', { sameSite: 'none' as const }],
+    ['Partitioned', { partitioned: true }],
+  ])(
+    "is set over plain HTTP with secure 'auto' on a %s cookie, which browsers drop without it",
+    (_, params) => {
+      const { cookie, exchange } = cookieOf({ cookie: params });
+      cookie.send = true;
+      cookie.flush(ID);
+      expect(cookieAttributes(setCookieOf(exchange)).get('secure')).toBe(true);
+      const handler = cookieOf();
+      handler.cookie.setParams(params);
+      handler.cookie.send = true;
+      handler.cookie.flush(ID);
+      expect(cookieAttributes(setCookieOf(handler.exchange)).get('secure')).toBe(true);
+    },
+  );
+
   it('is always set with secure: true, even over plain HTTP', () => {
     const { cookie, exchange } = cookieOf({ cookie: { secure: true } });
     cookie.expire = true;
