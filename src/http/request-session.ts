@@ -9,6 +9,10 @@ import {
   type FastifyReplyLike,
   type FastifyRequestLike,
 } from './fastify-exchange.js';
+import {
+  FastifyMiddlewareExchange,
+  type RawFastifyRequestLike,
+} from './fastify-middleware-exchange.js';
 
 // Symbol-keyed slots: the binding on the app's HTTP server instance, the session and the reply
 // on the request object. Request context without request scope, and nothing done per request
@@ -23,6 +27,18 @@ const MANAGER = Symbol('nest-aura-session.manager');
 // property added here would make V8 build yet another, about ten times what a WeakMap entry costs.
 // Fastify's requests share their hidden class, and there a property is the cheaper of the two.
 const expressSessions = new WeakMap<object, SessionManager>();
+
+// Sessions a Nest middleware asked for on Fastify, by Node's own request, which is all such a
+// middleware gets: Fastify's request takes each over when its handler or its reply asks for its
+// session. Looked at only once there has been one, so other apps pay nothing for it.
+const middlewareSessions = new WeakMap<
+  object,
+  { manager: SessionManager; exchange: FastifyMiddlewareExchange }
+>();
+let middlewareSessionsSeen = false;
+
+// The runtimes of Fastify apps: the only ones whose sessions are asked for by Node's own request.
+const fastifyRuntimes = new WeakSet<SessionRuntime>();
 
 /** The runtime of an app's requests and their framework; chosen once, when the app starts. */
 interface HttpBinding {
@@ -55,6 +71,7 @@ export function attachRuntime(
   heldByPrototype = false,
 ): void {
   (httpInstance as BindingSlot)[BINDING] = { runtime, framework, heldByPrototype };
+  if (framework === 'fastify') fastifyRuntimes.add(runtime);
 }
 
 /** Records the response of `request`, for frameworks whose request does not link to it (Fastify). */
@@ -70,6 +87,9 @@ export function bindResponse(request: object, response: unknown): void {
 export function sessionOf(request: object, runtime?: SessionRuntime): SessionManager {
   const held = expressSessions.get(request);
   if (held) return held;
+  if (runtime && fastifyRuntimes.has(runtime) && !isFastifyRequest(request)) {
+    return middlewareSession(request as RawFastifyRequestLike, runtime);
+  }
   const binding = bindingOf(request, runtime);
   // An Express request's session is only ever in the WeakMap: looking for the slot on the request
   // would be a lookup through its whole prototype chain, missing V8's caches, on every first use.
@@ -77,6 +97,10 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
   if (slot) return slot;
   if (!binding) throw noSessionModule();
   const { runtime: appRuntime, framework, heldByPrototype = false } = binding;
+  if (framework !== 'express' && middlewareSessionsSeen) {
+    const early = adoptMiddlewareSession(request);
+    if (early) return early;
+  }
   const manager = newSessionManager(appRuntime, exchangeFor(framework, request));
   // Fastify's onSend hook commits sessions; an Express response is held until it is committed.
   if (framework !== 'express') {
@@ -117,7 +141,35 @@ function noop(): void {}
 /** The session of `request` if something already asked for it. */
 export function existingSessionOf(request: object): SessionManager | undefined {
   // The WeakMap first: a miss there is cheap, a missing property on an Express request is not.
-  return expressSessions.get(request) ?? (request as SessionSlots)[MANAGER];
+  const session = expressSessions.get(request) ?? (request as SessionSlots)[MANAGER];
+  if (session || !middlewareSessionsSeen) return session;
+  return adoptMiddlewareSession(request);
+}
+
+/** The session a middleware asks for by Node's own request; the same one on later calls. */
+function middlewareSession(raw: RawFastifyRequestLike, runtime: SessionRuntime): SessionManager {
+  const known = middlewareSessions.get(raw);
+  if (known) return known.manager;
+  const exchange = new FastifyMiddlewareExchange(raw);
+  const manager = newSessionManager(runtime, exchange);
+  middlewareSessions.set(raw, { manager, exchange });
+  middlewareSessionsSeen = true;
+  return manager;
+}
+
+/**
+ * Makes the session a middleware asked for (by Node's own request) the session of Fastify's
+ * `request`, so its handler gets the same one and the reply commits it; `undefined` if none did.
+ */
+function adoptMiddlewareSession(request: object): SessionManager | undefined {
+  const raw = (request as Partial<FastifyRequestLike>).raw;
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const early = middlewareSessions.get(raw);
+  if (!early) return undefined;
+  middlewareSessions.delete(raw);
+  early.exchange.attach(exchangeFor('fastify', request));
+  (request as SessionSlots)[MANAGER] = early.manager;
+  return early.manager;
 }
 
 /** The request's own origin (`https://host:port`), as its framework reports it (trust proxy included). */
@@ -159,7 +211,11 @@ function attachedBinding(request: object): HttpBinding | undefined {
 
 // Fastify wraps Node's request in `raw`; Express extends Node's request itself.
 function frameworkOf(request: object): HttpFramework {
-  return 'raw' in request && 'routeOptions' in request ? 'fastify' : 'express';
+  return isFastifyRequest(request) ? 'fastify' : 'express';
+}
+
+function isFastifyRequest(request: object): boolean {
+  return 'raw' in request && 'routeOptions' in request;
 }
 
 function exchangeFor(
