@@ -123,10 +123,10 @@ export function sessionOf(request: object, runtime?: SessionRuntime): SessionMan
 }
 
 /**
- * Fastify: makes the raw response of `request` wait for its session's commit, for a route Nest
- * answers on `reply.raw` without `reply.send()` (an `@Sse()` route), where the `onSend` hook that
- * commits sessions never runs. Call after {@link sessionOf}; once per request is enough, and an
- * Express response is held already.
+ * Fastify: makes the raw response of `request` wait for its session's commit, for a route that
+ * may answer on `reply.raw` without `reply.send()` (an `@Sse()` route, a handler that takes
+ * `@Res()`), where the `onSend` hook that commits sessions never runs. Call after
+ * {@link sessionOf}; once per request is enough, and an Express response is held already.
  */
 export function holdRawResponse(request: object, session: SessionManager): void {
   const binding = attachedBinding(request);
