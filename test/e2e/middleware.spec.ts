@@ -3,16 +3,18 @@ import {
   Get,
   Injectable,
   Module,
-  type INestApplication,
   type MiddlewareConsumer,
   type NestMiddleware,
 } from '@nestjs/common';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import request from 'supertest';
 import { Segment, SessionManager, SessionModule } from '../../src/index.js';
 import { countingCache } from '../support/stores/counting-cache.js';
-import { ADAPTERS, setCookieFor, sidOf, type AdapterName } from '../support/apps/test-app.js';
+import {
+  ADAPTERS,
+  setCookieFor,
+  sidOf,
+  startTestModule,
+  type TestApp,
+} from '../support/apps/test-app.js';
 
 const SEG = 'App\\Visits';
 type Values = { visits: number; page: string };
@@ -69,31 +71,16 @@ function appModule(store: ReturnType<typeof countingCache>['cache']) {
   return AppModule;
 }
 
-async function startApp(adapter: AdapterName, store: ReturnType<typeof countingCache>['cache']) {
-  const moduleRef = await Test.createTestingModule({ imports: [appModule(store)] }).compile();
-  let app: INestApplication;
-  if (adapter === 'fastify') {
-    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
-    app.useLogger(false);
-    await app.init();
-    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
-  } else {
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-  }
-  return app;
-}
-
 describe.each(ADAPTERS)('a Nest middleware that injects the session (%s)', (adapter) => {
-  let app: INestApplication;
+  let t: TestApp;
   const { cache, calls } = countingCache();
   beforeAll(async () => {
-    app = await startApp(adapter, cache);
+    t = await startTestModule(adapter, { imports: [appModule(cache)] });
   });
-  afterAll(() => app.close());
+  afterAll(() => t.close());
   beforeEach(() => calls.reset());
 
-  const http = () => request(app.getHttpServer());
+  const http = () => t.http();
 
   it('shares the session with the handler, which sees the write, and both writes are saved in one commit', async () => {
     const first = await http().get('/mw/seen').expect(200);

@@ -1,4 +1,4 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
@@ -24,11 +24,19 @@ export async function createTestApp(
   controllers: Type[],
   providers: Type[] = [],
 ): Promise<TestApp> {
-  const moduleRef = await Test.createTestingModule({
+  return startTestModule(adapter, {
     imports: [SessionModule.forRoot(options)],
     controllers,
     providers,
-  }).compile();
+  });
+}
+
+/** Starts an app of the module described by `metadata` on `adapter`. */
+export async function startTestModule(
+  adapter: AdapterName,
+  metadata: ModuleMetadata,
+): Promise<TestApp> {
+  const moduleRef = await Test.createTestingModule(metadata).compile();
   let app: INestApplication;
   if (adapter === 'fastify') {
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
