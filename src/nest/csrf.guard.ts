@@ -16,6 +16,11 @@ interface GuardedRequest {
   body?: unknown;
 }
 
+// Requests that passed: a GraphQL request is checked once per mutation field (and per field
+// resolver with guards on), and a login in its first field replaces the session's secret, which
+// the token of the rest of the same request must not then fail against.
+const passed = new WeakSet<object>();
+
 /** Methods a browser sends cross-site without asking (links, images, prefetch). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -115,6 +120,7 @@ export class CsrfGuard implements CanActivate {
     runtime: SessionRuntime,
     csrf: ResolvedCsrfOptions,
   ): Promise<Refusal | undefined> {
+    if (passed.has(request)) return undefined;
     const crossSite = crossSiteReason(
       request.headers,
       () => originOf(request),
@@ -134,8 +140,11 @@ export class CsrfGuard implements CanActivate {
     const response = contextRequestOf(context)?.response;
     if (response !== undefined) bindResponse(request, response);
     const session = sessionOf(request, runtime);
-    const valid = await session.isCsrfTokenValid(token);
-    return valid ? undefined : { reason: 'csrf_token_invalid', message: 'CSRF token invalid' };
+    if (!(await session.isCsrfTokenValid(token))) {
+      return { reason: 'csrf_token_invalid', message: 'CSRF token invalid' };
+    }
+    passed.add(request);
+    return undefined;
   }
 
   private tokenOf(request: GuardedRequest, csrf: ResolvedCsrfOptions): unknown {

@@ -54,6 +54,27 @@ describe.each(SETUPS)('GraphQL sessions: $name', (setup) => {
     expect((await gql('{ whoAmI }', cookie)).data).toEqual({ whoAmI: null });
   });
 
+  it('runs the rest of a mutation whose first field logged in: one request, one CSRF check', async () => {
+    const { cookie, token } = await newSession();
+    const res = await gql(
+      'mutation { signIn(user: "ada") addNote(text: "after login") }',
+      cookie,
+      token,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ signIn: 'ada', addNote: ['after login'] });
+    const renewed = res.cookies.find((c) => c.startsWith('sid='))!;
+    expect(await notesOf(renewed)).toEqual(['after login']);
+  });
+
+  it('refuses every field of a mutation sent with a wrong token', async () => {
+    const { cookie } = await newSession();
+    const res = await gql('mutation { signIn(user: "eve") addNote(text: "x") }', cookie, 'forged');
+    expect(res.data).toBeNull();
+    expect(res.errors?.[0]?.extensions?.reason).toBe('csrf_token_invalid');
+    expect(await notesOf(cookie)).toEqual([]);
+  });
+
   it('gives an injected SessionManager the session of the request', async () => {
     const { cookie, token } = await newSession();
     const renewed = (await gql('mutation { signIn(user: "grace") }', cookie, token)).cookies[0]!;
