@@ -9,9 +9,11 @@ import {
   concat,
   concatMap,
   defer,
+  dematerialize,
   EMPTY,
   from,
   ignoreElements,
+  materialize,
   throwError,
   type Observable,
 } from 'rxjs';
@@ -85,10 +87,14 @@ function committing(
     };
     return concat(
       source.pipe(
-        concatMap(async (value) => {
-          await commit();
-          return value;
+        // As notifications, so that an error (or the end) waits in line behind the commit of the
+        // value before it, rather than overtake it and drop that value.
+        materialize(),
+        concatMap(async (notification) => {
+          if (notification.kind === 'N') await commit();
+          return notification;
         }),
+        dematerialize(),
       ),
       defer(() => (committed ? EMPTY : from(commit()).pipe(ignoreElements()))),
     ).pipe(

@@ -53,6 +53,18 @@ describe.each(ADAPTERS)('Gateway sessions on %s', (http) => {
       expect(res.body).toEqual(['from http', 'one', 'two']);
     });
 
+    it("sends a stream's last value before the error that follows it, and keeps its write", async () => {
+      const cookie = await signIn('ada');
+      const socket = await t.connect({ cookie });
+      socket.send('addThenFail', ['one']);
+      expect(await socket.next('added')).toEqual(['from http', 'one']);
+      expect(await socket.next('exception')).toEqual(
+        expect.objectContaining({ message: 'stream failed' }),
+      );
+      const res = await t.http().get('/notes').set('Cookie', cookie).expect(200);
+      expect(res.body).toEqual(['from http', 'one']);
+    });
+
     it('reads the latest stored state on every message', async () => {
       const cookie = await signIn('ada');
       const socket = await t.connect({ cookie });

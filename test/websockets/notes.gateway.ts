@@ -4,9 +4,10 @@ import {
   MessageBody,
   SubscribeMessage,
   WebSocketGateway,
+  WsException,
   type OnGatewayConnection,
 } from '@nestjs/websockets';
-import { concatMap, from, type Observable } from 'rxjs';
+import { concat, concatMap, from, throwError, type Observable } from 'rxjs';
 import {
   Segment,
   Session,
@@ -98,6 +99,18 @@ export class NotesGateway implements OnGatewayConnection {
         await notes.set('items', items);
         return { event: 'added', data: items };
       }),
+    );
+  }
+
+  /** `addEach`, then an error, which comes while the last value's write is being committed. */
+  @SubscribeMessage('addThenFail')
+  addThenFail(
+    @MessageBody() texts: string[],
+    @ConnectedSocket() client: object,
+  ): Observable<Reply<string[]>> {
+    return concat(
+      this.addEach(texts, client),
+      throwError(() => new WsException('stream failed')),
     );
   }
 }
