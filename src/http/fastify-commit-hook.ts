@@ -1,9 +1,11 @@
+import type { ServerResponse } from 'node:http';
 import { failureResponseOf } from '../core/errors.js';
 import { coreOf } from '../core/session-manager.js';
 import type { SessionLogger } from '../core/session-logger.js';
 import { graphqlFailureBody, graphqlFailureContentType } from './graphql-failure.js';
 import { isGraphqlRequest } from './graphql-request.js';
 import { REPLACED_RESPONSE_HEADERS } from './replaced-response-headers.js';
+import { hasHeldEnd } from './response-hold.js';
 import { bindResponse, existingSessionOf } from './request-session.js';
 
 type Done = (error: Error | null, payload?: unknown) => void;
@@ -23,7 +25,7 @@ interface FastifyHookReply {
   header(name: string, value: string): unknown;
   getHeader(name: string): unknown;
   removeHeader(name: string): unknown;
-  raw: { removeHeader(name: string): void };
+  raw: ServerResponse;
 }
 
 /**
@@ -36,6 +38,10 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const session = existingSessionOf(request);
     if (!session) return done(null, payload);
+    // The handler answered on `reply.raw` (`@Res({ passthrough: true })`), and that answer waits
+    // for the commit: this one comes second, and the hold drops it as Node would have, had the
+    // first gone out at once. Committing here would only queue a commit that ends after it.
+    if (hasHeldEnd(reply.raw)) return done(null, payload);
     bindResponse(request, reply);
     const core = coreOf(session);
     core.beforeResponse();

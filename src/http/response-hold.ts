@@ -57,6 +57,11 @@ export function isHeld(res: ServerResponse): boolean {
   return holds.has(res);
 }
 
+/** Whether `res` was ended by its handler and that `end()` waits for the commit. */
+export function hasHeldEnd(res: ServerResponse): boolean {
+  return holds.get(res)?.hasHeldEnd() === true;
+}
+
 /**
  * Holds `res` until the session is committed, so the store write lands and Set-Cookie goes out
  * before the client sees anything, whatever sends it: a returned value, `@Redirect`, an exception
@@ -134,6 +139,10 @@ class ResponseHold {
       args = applyWriteHeadHeaders(res, args);
     }
     return this.call(writeHead, args, res, end);
+  }
+
+  hasHeldEnd(): boolean {
+    return this.ended !== undefined;
   }
 
   /**

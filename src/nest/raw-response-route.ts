@@ -5,7 +5,6 @@ import { Reflector } from '@nestjs/core';
 // package root does not export.
 const SSE_METADATA = '__sse__';
 const ROUTE_ARGS_METADATA = '__routeArguments__';
-const RESPONSE_PASSTHROUGH_METADATA = '__responsePassthrough__';
 // `RouteParamtypes.RESPONSE` and `RouteParamtypes.NEXT`, likewise.
 const RESPONSE_PARAM = 1;
 const NEXT_PARAM = 2;
@@ -18,14 +17,16 @@ const rawRoutes = new WeakMap<object, boolean>();
 /**
  * Whether the route behind `context` may answer on Node's own response rather than through its
  * framework's: an `@Sse()` route (Nest writes its stream there), or a handler that takes the
- * response with `@Res()` (or `next` with `@Next()`) without `passthrough` and answers itself, where
- * it may write to `reply.raw` or call `reply.hijack()` on Fastify.
+ * response with `@Res()` (or `next` with `@Next()`), where it may write to `reply.raw` or call
+ * `reply.hijack()` on Fastify. With `passthrough` too: such a handler usually lets Nest send what it
+ * returns, but nothing stops it from answering on `reply.raw`, and a held response that is
+ * answered through `reply.send()` costs nothing more.
  */
 export function answersOnRawResponse(context: ExecutionContext): boolean {
   const handler = context.getHandler() as () => unknown;
   let raw = rawRoutes.get(handler);
   if (raw === undefined) {
-    raw = isSse(handler) || answersItself(context.getClass(), handler);
+    raw = isSse(handler) || takesResponse(context.getClass(), handler);
     rawRoutes.set(handler, raw);
   }
   return raw;
@@ -35,15 +36,13 @@ function isSse(handler: () => unknown): boolean {
   return reflector.get<boolean | undefined>(SSE_METADATA, handler) === true;
 }
 
-/** Nest's own test for a handler whose response Nest leaves alone. */
-function answersItself(controller: object, handler: { name: string }): boolean {
+/** Whether the handler takes the response (`@Res()`) or `next` (`@Next()`). */
+function takesResponse(controller: object, handler: { name: string }): boolean {
   const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) as
     Record<string, unknown> | undefined;
   // Keys are `${paramtype}:${index}` for Nest's own parameter decorators.
-  const takesResponse = Object.keys(args ?? {}).some((key) => {
+  return Object.keys(args ?? {}).some((key) => {
     const type = Number(key.split(':')[0]);
     return type === RESPONSE_PARAM || type === NEXT_PARAM;
   });
-  if (!takesResponse) return false;
-  return Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, controller, handler.name) !== true;
 }

@@ -47,6 +47,26 @@ class RawController {
     reply.raw.end('hijacked');
   }
 
+  @Get('passthrough-raw')
+  async passthroughRaw(
+    @Segment(SEG) seg: Segment<Values>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await seg.set('step', 'passthrough-raw');
+    reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+    reply.raw.end('raw');
+  }
+
+  @Get('passthrough-value')
+  async passthroughValue(
+    @Segment(SEG) seg: Segment<Values>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await seg.set('step', 'passthrough-value');
+    reply.header('x-extra', 'yes').code(201);
+    return { returned: true };
+  }
+
   @Get('send')
   async send(@Segment(SEG) seg: Segment<Values>, @Res() reply: FastifyReply) {
     await seg.set('step', 'send');
@@ -78,6 +98,7 @@ const RAW_SENDERS = [
   { path: 'write-head', status: 200, body: 'done' },
   { path: 'stream', status: 200, body: 'id,name\n1,Ada\n' },
   { path: 'hijack', status: 201, body: 'hijacked' },
+  { path: 'passthrough-raw', status: 200, body: 'raw' },
 ];
 
 describe.each(STORES)(
@@ -120,6 +141,14 @@ describe.each(STORES)(
       expect(moved.headers.location).toBe('/raw/read');
       expect([moved.headers['set-cookie']].flat()).toHaveLength(1);
       expect(await read(sidOf(moved)!)).toBe('redirect');
+    });
+
+    it('@Res({ passthrough: true }) returning a value still sends one session cookie', async () => {
+      const res = await t.http().get('/raw/passthrough-value').expect(201);
+      expect(res.body).toEqual({ returned: true });
+      expect(res.headers['x-extra']).toBe('yes');
+      expect([res.headers['set-cookie']].flat()).toHaveLength(1);
+      expect(await read(sidOf(res)!)).toBe('passthrough-value');
     });
 
     it('answers a read-only session without a cookie', async () => {
