@@ -70,6 +70,11 @@ export class SessionCore implements SegmentHost {
   private waited = 0;
   /** The commit of the session's first CSRF secret, while it is under way. */
   private sharingCsrfSecret: Promise<Buffer> | undefined;
+  // A touch stores the activity of reads. Those made before a commit in this request are
+  // stored by it: no touch is due again until the session is read again (else, with a
+  // `touchAfter` of 0, the check a held response makes once its commit is done would find a touch
+  // due every time, and commit forever).
+  private touchForgone = false;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -118,6 +123,7 @@ export class SessionCore implements SegmentHost {
   }
 
   sessionForRead(): MaybePromise<SessionRecord | undefined> {
+    this.touchForgone = false;
     const active = this.resume();
     if (active instanceof Promise) return active.then((a) => this.viewIfActive(a));
     return this.viewIfActive(active);
@@ -125,6 +131,7 @@ export class SessionCore implements SegmentHost {
 
   /** The session for a write, started when there is none; no promise when it is loaded. */
   sessionForWrite(): MaybePromise<SessionRecord> {
+    this.touchForgone = false;
     const active = this.resume();
     if (active instanceof Promise) return active.then((a) => this.viewStarted(a));
     return this.viewStarted(active);
@@ -332,8 +339,17 @@ export class SessionCore implements SegmentHost {
     return (
       this.log.length > 0 ||
       this.id !== this.baseId ||
-      needsTouch(this.runtime.config, this.base!.record, now)
+      (!this.touchForgone && needsTouch(this.runtime.config, this.base!.record, now))
     );
+  }
+
+  /**
+   * The reads made so far are not activity: no touch is stored for them. For a request refused
+   * before its handler ran (a forged one must not keep the session alive, nor re-send its
+   * cookie); what reads or writes the session after this is stored as usual.
+   */
+  forgoTouch(): void {
+    this.touchForgone = true;
   }
 
   private commitNow(): MaybePromise<void> {
@@ -444,6 +460,7 @@ export class SessionCore implements SegmentHost {
     this.base = result.stored;
     this.baseId = this.id;
     this.explicitStart = false;
+    this.touchForgone = true;
     // Changes made while the commit was under way apply to the new state for the next commit.
     if (this.working) {
       this.working = copyRecord(result.stored.record);

@@ -321,7 +321,10 @@ function duration(
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroOk && !value)) {
-    throw new SessionOptionsError(option, 'must be a positive number of milliseconds');
+    const least = zeroOk
+      ? 'a number of milliseconds, 0 or more'
+      : 'a positive number of milliseconds';
+    throw new SessionOptionsError(option, `must be ${least}`);
   }
   if (value > longest.ms) {
     throw new SessionOptionsError(option, `must be at most ${longest.ms} ms (${longest.text})`);

@@ -2,6 +2,7 @@ import { Injectable, Optional, type CanActivate, type ExecutionContext } from '@
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedCsrfOptions } from '../core/session-options.js';
+import { coreOf } from '../core/session-manager.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { crossSiteReason, headerValue } from '../http/cross-site.js';
 import { bindResponse, originOf, requireRuntimeOf, sessionOf } from '../http/request-session.js';
@@ -141,6 +142,8 @@ export class CsrfGuard implements CanActivate {
     if (response !== undefined) bindResponse(request, response);
     const session = sessionOf(request, runtime);
     if (!(await session.isCsrfTokenValid(token))) {
+      // Reading the session for the check is not the user's activity.
+      coreOf(session).forgoTouch();
       return { reason: 'csrf_token_invalid', message: 'CSRF token invalid' };
     }
     passed.add(request);

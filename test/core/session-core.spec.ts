@@ -663,4 +663,34 @@ describe('SessionCore: touching a session that is only read', () => {
     clock.advance(599_999);
     expect(await model.request(id).segment.get('a')).toBe(1);
   });
+
+  it('with touchAfter 0, touches once per request, and again only after another read', async () => {
+    const model = modelOnCountingStore({ idleTimeout: 600_000, touchAfter: 0 });
+    const id = await storedSession(model, { a: 1 });
+    const request = model.request(id);
+    await request.segment.get('a');
+    expect(request.core.needsCommit()).toBe(true);
+    request.core.commitForResponse();
+    expect(request.core.needsCommit()).toBe(false);
+    clock.advance(5);
+    expect(request.core.needsCommit()).toBe(false);
+    await request.segment.get('a');
+    expect(request.core.needsCommit()).toBe(true);
+    request.core.commitForResponse();
+    expect(model.store.calls.commit).toBe(2);
+  });
+
+  it('stores no touch for reads made before forgoTouch(), and stores writes after it', async () => {
+    const model = modelOnCountingStore({ idleTimeout: 600_000, touchAfter: 60_000 });
+    const id = await storedSession(model, { a: 1 });
+    clock.advance(60_000);
+    const refused = model.request(id);
+    await refused.manager.isCsrfTokenValid('forged');
+    refused.core.forgoTouch();
+    expect(refused.core.needsCommit()).toBe(false);
+    await refused.segment.set('b', 2);
+    expect(refused.core.needsCommit()).toBe(true);
+    refused.core.commitForResponse();
+    expect(await model.request(id).segment.get('b')).toBe(2);
+  });
 });

@@ -64,6 +64,15 @@ describe('resolveSessionConfig', () => {
     expect(resolveSessionConfig({ touchAfter: 0 }).touchAfter).toBe(0);
   });
 
+  it('says which durations may be 0', () => {
+    expect(() => resolveSessionConfig({ touchAfter: -1 })).toThrow(
+      'SessionModule option "touchAfter" must be a number of milliseconds, 0 or more',
+    );
+    expect(() => resolveSessionConfig({ idleTimeout: 0 })).toThrow(
+      'SessionModule option "idleTimeout" must be a positive number of milliseconds',
+    );
+  });
+
   it('turns CSRF off with false', () => {
     expect(resolveSessionConfig({ csrf: false }).csrf).toBe(false);
   });

@@ -422,3 +422,55 @@ describe.each(ADAPTERS)('throttled touch (%s)', (adapter) => {
     expect(calls.set).toBe(1);
   });
 });
+
+// `touchAfter: 0` pushes the expiry on every read. The hold of an Express response replays its
+// `end()` through the commit check, which a touch due "now" used to satisfy again and again.
+describe.each(
+  ADAPTERS.flatMap((adapter) =>
+    [
+      { adapter, store: 'memory store', persistent: false },
+      { adapter, store: 'asynchronous store', persistent: false },
+      { adapter, store: 'asynchronous store', persistent: true },
+    ].map((row) => ({
+      ...row,
+      name: `${row.adapter}, ${row.store}${row.persistent ? ', maxAge' : ''}`,
+    })),
+  ),
+)('touchAfter: 0 ($name)', ({ adapter, store, persistent }) => {
+  let t: TestApp;
+  const { cache, calls } = countingCache();
+
+  beforeAll(async () => {
+    t = await createTestApp(
+      adapter,
+      {
+        ...(store === 'memory store' ? {} : { store: cache }),
+        touchAfter: 0,
+        ...(persistent ? { cookie: { maxAge: 60_000 } } : {}),
+      },
+      [CommitController],
+    );
+  });
+  afterAll(() => t.close());
+
+  it('saves a write once and answers it', async () => {
+    calls.reset();
+    const res = await t.http().get('/cor/redirect').expect(302);
+    const sid = sidOf(res)!;
+    expect(sid).toBeDefined();
+    if (store !== 'memory store') expect(calls.set).toBe(1);
+    const seen = await t.http().get('/cor/read').set('Cookie', `sid=${sid}`).expect(200);
+    expect(seen.body.step).toBe('redirected');
+  });
+
+  it('touches a session once for every read', async () => {
+    const sid = sidOf(await t.http().get('/cor/redirect').expect(302))!;
+    calls.reset();
+    for (let i = 0; i < 3; i++) {
+      const res = await t.http().get('/cor/read').set('Cookie', `sid=${sid}`).expect(200);
+      expect(res.body.step).toBe('redirected');
+      expect(setCookieFor(res) !== undefined).toBe(persistent);
+    }
+    if (store !== 'memory store') expect(calls.set).toBe(3);
+  });
+});

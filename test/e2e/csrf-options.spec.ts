@@ -351,6 +351,32 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
     });
   });
 
+  describe('a refusal when a touch is due', () => {
+    const { cache, calls } = countingCache();
+    const { t, issued } = withApp(adapter, {
+      store: cache,
+      touchAfter: 100,
+      cookie: { maxAge: 60_000 },
+    });
+    const clock = fakeClock();
+
+    it('neither stores a touch nor sends the cookie again', async () => {
+      clock.advance(150);
+      calls.reset();
+      const forged = await t()
+        .http()
+        .post('/csrf/action')
+        .set('Cookie', issued().cookie)
+        .set('x-csrf-token', 'forged');
+      expectRefused(forged, 'csrf_token_invalid');
+      expect(forged.headers['set-cookie']).toBeUndefined();
+      expect(calls.set).toBe(0);
+      const read = await t().http().get('/csrf/token').set('Cookie', issued().cookie).expect(200);
+      expect(read.headers['set-cookie']).toBeDefined();
+      expect(calls.set).toBe(1);
+    });
+  });
+
   describe('a custom randval', () => {
     const randval = new CountingRandval();
     const { t } = withApp(adapter, { randval });
