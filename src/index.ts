@@ -11,6 +11,7 @@ export {
 } from './core/session-registry.js';
 export { Session } from './nest/session.decorator.js';
 export { Segment } from './nest/segment.decorator.js';
+export type { Segment as SessionSegment } from './core/segment.js';
 export { SkipCsrf } from './nest/skip-csrf.decorator.js';
 export { CsrfGuard } from './nest/csrf.guard.js';
 export { CsrfException, type CsrfRejectionReason } from './nest/csrf.exception.js';

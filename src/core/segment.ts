@@ -6,13 +6,17 @@ import type { MaybePromise } from './session-store.js';
 
 /**
  * A named part of the session (Aura's `Segment`): its keys never clash with another segment's.
- * Every method is async because the first one to run may have to load the session.
- * @inline
+ * Every method is async because the first one to run may have to load the session. The package
+ * exports it as `SessionSegment`, and as the type `Segment` beside the `@Segment()` decorator.
  */
 export interface Segment<T extends object = Record<string, unknown>> {
   /** The segment's name. */
   readonly name: string;
+  /** The value under `key`, or `undefined` when there is none. Never starts a session. */
+  get<K extends keyof T & string>(key: K): Promise<T[K] | undefined>;
   /** The value under `key`, or `alt` when there is none. Never starts a session. */
+  get<K extends keyof T & string>(key: K, alt: T[K]): Promise<T[K]>;
+  /** The value under `key`, or `alt` (which may be `undefined`) when there is none. */
   get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined>;
   /**
    * Stores a JSON value; starts a session when there is none. `undefined` is not a JSON value,
@@ -39,7 +43,14 @@ export interface Segment<T extends object = Record<string, unknown>> {
   setFlash(key: string, value: unknown): Promise<void>;
   /** A flash value visible to this request only; never stored. */
   setFlashNow(key: string, value: unknown): Promise<void>;
-  /** Returns a flash value and removes it (HEAD and OPTIONS requests never remove). */
+  /**
+   * Returns a flash value and removes it (HEAD and OPTIONS requests never remove), or
+   * `undefined` when there is none.
+   */
+  getFlash<V = unknown>(key: string): Promise<V | undefined>;
+  /** Returns a flash value and removes it, or `alt` when there is none. */
+  getFlash<V>(key: string, alt: V): Promise<V>;
+  /** Returns a flash value and removes it, or `alt` (which may be `undefined`) when there is none. */
   getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined>;
   /** Whether a flash value is there; never removes it. */
   hasFlash(key: string): Promise<boolean>;
@@ -101,6 +112,9 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   // get() and set() are the calls of nearly every request: on a loaded session they make no
   // closure, and one promise (that of an `async` function would cost a microtask more).
 
+  get<K extends keyof T & string>(key: K): Promise<T[K] | undefined>;
+  get<K extends keyof T & string>(key: K, alt: T[K]): Promise<T[K]>;
+  get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined>;
   get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined> {
     try {
       assertKey(key);
@@ -166,6 +180,9 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     (this.flashNow ??= new Map()).set(key, cloneJson(value));
   }
 
+  getFlash<V = unknown>(key: string): Promise<V | undefined>;
+  getFlash<V>(key: string, alt: V): Promise<V>;
+  getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined>;
   async getFlash<V = unknown>(key: string, alt?: V): Promise<V | undefined> {
     assertKey(key);
     const flash = (await this.state())?.flash;

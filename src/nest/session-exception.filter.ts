@@ -1,4 +1,4 @@
-import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Logger, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import {
@@ -42,8 +42,8 @@ interface SocketClientLike {
 export class SessionExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('SessionModule');
 
-  /** @internal Nest injects it. */
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  /** @internal Nest injects it; `new SessionExceptionFilter()` has none (see `catch`). */
+  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
 
   /**
    * Nest calls it with a session failure a handler, guard or interceptor threw: logs its message
@@ -56,11 +56,10 @@ export class SessionExceptionFilter implements ExceptionFilter {
     this.logger.warn(error.message);
     const type = host.getType<string>();
     if (type === 'http') {
-      this.adapterHost.httpAdapter.reply(
-        host.switchToHttp().getResponse(),
-        failure,
-        failure.statusCode,
-      );
+      const response = host.switchToHttp().getResponse<HttpResponseLike>();
+      const adapter = this.adapterHost?.httpAdapter;
+      if (adapter) adapter.reply(response, failure, failure.statusCode);
+      else replyWithoutAdapter(response, failure);
       return;
     }
     if (type === 'graphql') {
@@ -74,6 +73,21 @@ export class SessionExceptionFilter implements ExceptionFilter {
       return emitException(host.switchToWs().getClient<SocketClientLike>(), payload);
     return throwError(() => ({ ...payload, statusCode: failure.statusCode }));
   }
+}
+
+/** An Express response or a Fastify reply, as far as answering JSON goes. */
+interface HttpResponseLike {
+  status?: (code: number) => { json(body: unknown): unknown };
+  code?: (code: number) => { send(body: unknown): unknown };
+}
+
+/**
+ * Answers as Nest's Express and Fastify adapters do in `reply()`, for a filter made with `new`
+ * (`@UseFilters(new SessionExceptionFilter())`), which Nest does not inject.
+ */
+function replyWithoutAdapter(response: HttpResponseLike, failure: { statusCode: number }): void {
+  if (typeof response.code === 'function') response.code(failure.statusCode).send(failure);
+  else response.status!(failure.statusCode).json(failure);
 }
 
 // As Nest's own WebSocket exception filter does: a `ws` socket's `emit` would only fire locally.

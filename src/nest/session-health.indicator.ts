@@ -28,10 +28,18 @@ export interface SessionStoreHealth {
 @Injectable()
 export class SessionHealthIndicator {
   /** @internal Nest injects it. */
-  constructor(private readonly runtime: SessionRuntime) {}
+  constructor(private readonly runtime?: SessionRuntime) {}
 
-  /** Probes the store; never throws: a failure is `status: 'down'` with its `message`. */
+  /**
+   * Probes the store; a failure is `status: 'down'` with its `message`. Throws only when the
+   * indicator was made with `new` rather than injected: it has no store to probe then.
+   */
   async check(): Promise<SessionStoreHealth> {
+    if (!this.runtime) {
+      throw new Error(
+        'SessionHealthIndicator made with new has no store to probe: inject it (SessionModule provides it)',
+      );
+    }
     const { store, config } = this.runtime;
     // The built-in store lives in this process and answers whenever the app does; a probe
     // session there would only take the place of a user's when the store is full.

@@ -19,6 +19,7 @@ import { CsrfGuard } from './csrf.guard.js';
 import { attachCsrfGuard, servesGraphql } from './csrf-guard-attachment.js';
 import {
   ConfigurableSessionModule,
+  SESSION_MODULE_OPTIONS,
   SESSION_MODULE_OPTIONS_TYPE,
 } from './session-module-definition.js';
 import { SessionHealthIndicator } from './session-health.indicator.js';
@@ -93,6 +94,7 @@ const csrfGuardProvider: Provider = {
     { provide: APP_FILTER, useClass: SessionExceptionFilter },
   ],
   exports: [
+    SESSION_MODULE_OPTIONS,
     SessionRuntime,
     SessionManager,
     SessionRegistry,

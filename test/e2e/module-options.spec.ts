@@ -14,6 +14,7 @@ import { Test } from '@nestjs/testing';
 import type { Cache } from 'cache-manager';
 import request from 'supertest';
 import {
+  SESSION_MODULE_OPTIONS,
   Segment,
   Session,
   SessionManager,
@@ -264,6 +265,24 @@ describe.each(ADAPTERS)('module options (%s)', (adapter) => {
     const app = await started([SessionModule.forRootAsync({ useClass: SessionOptionsFactory })]);
     expect((await roundTrip(app, 'class_sid')).name).toBe('class_sid');
     expect(calls.set).toBe(2);
+  });
+
+  it('lets the app inject SESSION_MODULE_OPTIONS, as given', async () => {
+    @Controller('given')
+    class GivenOptionsController {
+      constructor(@Inject(SESSION_MODULE_OPTIONS) private readonly options: SessionModuleOptions) {}
+
+      @Get()
+      given() {
+        return this.options;
+      }
+    }
+    const app = await started(
+      [SessionModule.forRootAsync({ useFactory: () => ({ keyPrefix: 'given:' }) })],
+      [GivenOptionsController],
+    );
+    const res = await request(app.getHttpServer()).get('/given').expect(200);
+    expect(res.body).toEqual({ keyPrefix: 'given:' });
   });
 
   it('reuses the app cache provided under CACHE_MANAGER through forRootAsync', async () => {

@@ -1,0 +1,36 @@
+// Compiled by the `tsc` step of `npm test`, never run: types a user's code relies on. With
+// `declaration: true` (Nest's starter sets it), a return type inferred from the package must be
+// one the consumer's declarations can name.
+import {
+  SessionExceptionFilter,
+  type Segment,
+  type SessionManager,
+  type SessionSegment,
+} from 'nest-aura-session';
+
+type Cart = { items: string[]; coupon?: string };
+
+export function cartOf(session: SessionManager) {
+  return session.newSegment<Cart>('Shop\\Cart');
+}
+
+export function sameType(cart: Segment<Cart>): SessionSegment<Cart> {
+  return cart;
+}
+
+// With `alt`, the value is never undefined.
+export async function itemsOf(cart: Segment<Cart>): Promise<string[]> {
+  return cart.get('items', []);
+}
+
+export async function noticeOf(cart: Segment<Cart>): Promise<string> {
+  return cart.getFlash('notice', '');
+}
+
+export async function couponOf(cart: Segment<Cart>): Promise<string> {
+  // @ts-expect-error Without `alt`, the value may be missing.
+  return cart.get('coupon');
+}
+
+// `@UseFilters(new SessionExceptionFilter())` is a common way to write a filter.
+export const handMadeFilter = new SessionExceptionFilter();
