@@ -40,9 +40,9 @@ export interface Segment<T extends object = Record<string, unknown>> {
    */
   getAll(): Promise<Partial<T>>;
   /** Stores a read-once value for this or a later request. */
-  setFlash(key: string, value: unknown): Promise<void>;
+  setFlash<V>(key: string, value: unknown extends V ? V : Exclude<V, undefined>): Promise<void>;
   /** A flash value visible to this request only; never stored. */
-  setFlashNow(key: string, value: unknown): Promise<void>;
+  setFlashNow<V>(key: string, value: unknown extends V ? V : Exclude<V, undefined>): Promise<void>;
   /**
    * Returns a flash value and removes it (HEAD and OPTIONS requests never remove), or
    * `undefined` when there is none.

@@ -1,13 +1,18 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { SessionOptionsError } from '../core/errors.js';
 import type { SessionModuleOptions } from '../core/session-options.js';
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<SessionModuleOptions>({ moduleName: 'Session' })
     .setClassMethodName('forRoot')
-    .setExtras({ isGlobal: true }, (definition, extras) => ({
-      ...definition,
-      global: extras.isGlobal,
-    }))
+    .setExtras({ isGlobal: true }, (definition, extras) => {
+      // Read by Nest as truthy or not: `'no'` would make the module global without a word.
+      const isGlobal: unknown = extras.isGlobal ?? true;
+      if (typeof isGlobal !== 'boolean') {
+        throw new SessionOptionsError('isGlobal', 'must be a boolean');
+      }
+      return { ...definition, global: isGlobal };
+    })
     .build();
 
 /** The base of `SessionModule`: gives it `forRoot()` and `forRootAsync()`. */

@@ -28,7 +28,8 @@ class DeepValueController {
     @Segment('App\\Deep') seg: Segment,
   ) {
     try {
-      await seg[via]('tree', nested(Number(depth)));
+      const tree = nested(Number(depth));
+      await (via === 'set' ? seg.set('tree', tree) : seg.setFlash('tree', tree));
       return { stored: true };
     } catch (error) {
       return { stored: false, name: (error as Error).name, message: (error as Error).message };

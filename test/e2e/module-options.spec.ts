@@ -19,6 +19,7 @@ import {
   Session,
   SessionManager,
   SessionModule,
+  SessionOptionsError,
   type SessionModuleOptions,
 } from '../../src/index.js';
 import { countingCache } from '../support/stores/counting-cache.js';
@@ -215,6 +216,19 @@ describe.each(ADAPTERS)('module options (%s)', (adapter) => {
       ]);
       await spread.close();
     });
+  });
+
+  it('refuses an isGlobal that is not a boolean, which Nest would read as truthy', () => {
+    const options = { isGlobal: 'no' } as unknown as SessionModuleOptions;
+    expect(() => SessionModule.forRoot(options)).toThrow(
+      'SessionModule option "isGlobal" must be a boolean',
+    );
+    const asyncOptions = { isGlobal: 0, useFactory: () => ({}) } as unknown as Parameters<
+      typeof SessionModule.forRootAsync
+    >[0];
+    expect(() => SessionModule.forRootAsync(asyncOptions)).toThrow(SessionOptionsError);
+    expect(SessionModule.forRoot({ isGlobal: false }).global).toBe(false);
+    expect(SessionModule.forRoot().global).toBe(true);
   });
 
   it('works with forRoot() and no options (default in-memory store)', async () => {

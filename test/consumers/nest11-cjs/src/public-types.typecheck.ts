@@ -32,5 +32,14 @@ export async function couponOf(cart: Segment<Cart>): Promise<string> {
   return cart.get('coupon');
 }
 
+export async function flashes(cart: Segment<Cart>, notice: string | undefined): Promise<void> {
+  await cart.setFlash('notice', 'Saved');
+  await cart.setFlash('parsed', JSON.parse('{}') as unknown);
+  // @ts-expect-error undefined is not a JSON value: setFlash() would throw.
+  await cart.setFlash('notice', notice);
+  // @ts-expect-error Nor for setFlashNow().
+  await cart.setFlashNow('notice', undefined);
+}
+
 // `@UseFilters(new SessionExceptionFilter())` is a common way to write a filter.
 export const handMadeFilter = new SessionExceptionFilter();
