@@ -98,6 +98,7 @@ function moveOnto(
         runtime.lateWork.add(undoLateMove(input, moving as Promise<MoveOutcome>, from)),
       );
     }
+    const waited = moved instanceof Promise;
     return then(moved, (result): MaybePromise<CommitResult> => {
       if (result.moved) {
         return { outcome: 'stored', stored: { record, version: outcome.version, size } };
@@ -107,7 +108,7 @@ function moveOnto(
       let merged: SessionRecord;
       let mergedSize: number;
       try {
-        retryBefore(deadline);
+        if (waited) retryBefore(deadline);
         merged = replayed(current.record, changes);
         mergedSize = log.assertMergedWithinLimit(merged, changes);
       } catch (error) {
@@ -185,16 +186,23 @@ function attempt(
   const written = write(input, record, expected, size);
   // Synchronous stores (the memory store) answer at once: no callback is made for them.
   return written instanceof Promise
-    ? written.then((outcome) => attempted(input, record, expected, size, outcome))
-    : attempted(input, record, expected, size, written);
+    ? written.then((outcome) => attempted(input, record, expected, size, outcome, true))
+    : attempted(input, record, expected, size, written, false);
 }
 
+/**
+ * `waited`: whether the store answered asynchronously. Only then can the retries of a conflict
+ * outlast `storeTimeout`; a synchronous store's retry runs at once, where nothing can come
+ * between the read of the current record and its compare-and-set, so it succeeds, however small
+ * `storeTimeout` is (a clock tick during the merge must not fail it).
+ */
 function attempted(
   input: CommitInput,
   record: SessionRecord,
   expected: unknown,
   size: number,
   outcome: CommitOutcome,
+  waited: boolean,
 ): MaybePromise<CommitResult> {
   if (outcome.committed) {
     return { outcome: 'stored', stored: { record, version: outcome.version, size } };
@@ -203,7 +211,7 @@ function attempted(
   if (expected === undefined) return { outcome: 'gone' };
   const current = live(input, outcome.current);
   if (typeof current === 'string') return { outcome: current };
-  retryBefore(input.deadline);
+  if (waited) retryBefore(input.deadline);
   const { log, changes } = input;
   const merged = replayed(current.record, changes);
   return attempt(input, merged, current.version, log.assertMergedWithinLimit(merged, changes));

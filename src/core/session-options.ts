@@ -74,7 +74,16 @@ export interface SessionModuleOptions {
 }
 
 /** @internal {@link CsrfOptions} with every default filled in. */
-export type ResolvedCsrfOptions = Required<CsrfOptions>;
+export interface ResolvedCsrfOptions extends Required<CsrfOptions> {
+  /**
+   * The nested keys of a bracketed `field` (`form[_token]` is `['form', '_token']`), where a body
+   * parser that nests such names (Express's urlencoded parser, like PHP's) puts the token.
+   */
+  fieldPath: readonly string[] | undefined;
+}
+
+// `name[key]…`, each part without brackets: how PHP-style form names nest.
+const BRACKETED_FIELD = /^([^[\]]+)((?:\[[^[\]]+\])+)$/;
 
 /** @internal The options the session model works with: validated, defaults applied. */
 export interface SessionConfig {
@@ -222,6 +231,7 @@ function resolveCsrf(csrf: CsrfOptions | false | undefined): ResolvedCsrfOptions
   if (typeof field !== 'string' || !field || field === '__proto__') {
     throw new SessionOptionsError('csrf.field', 'must be a non-empty string other than __proto__');
   }
+  const fieldPath = fieldPathOf(field);
   if (typeof header !== 'string' || !HTTP_TOKEN.test(header)) {
     throw new SessionOptionsError('csrf.header', 'must be a valid header name');
   }
@@ -241,10 +251,21 @@ function resolveCsrf(csrf: CsrfOptions | false | undefined): ResolvedCsrfOptions
   return {
     guard,
     field,
+    fieldPath,
     header: header.toLowerCase(),
     methods: methods.map((m) => m.toUpperCase()),
     trustedOrigins: trustedOrigins.map(normalizeOrigin),
   };
+}
+
+function fieldPathOf(field: string): readonly string[] | undefined {
+  const match = BRACKETED_FIELD.exec(field);
+  if (!match) return undefined;
+  const path = [match[1]!, ...match[2]!.slice(1, -1).split('][')];
+  if (path.includes('__proto__')) {
+    throw new SessionOptionsError('csrf.field', 'must not name __proto__ in brackets');
+  }
+  return path;
 }
 
 /** `https://Example.com:443/` becomes `https://example.com`; anything but an origin is an error. */

@@ -153,14 +153,23 @@ export class CsrfGuard implements CanActivate {
   private tokenOf(request: GuardedRequest, csrf: ResolvedCsrfOptions): unknown {
     const fromHeader = headerValue(request.headers, csrf.header);
     if (fromHeader !== undefined && fromHeader !== '') return fromHeader;
-    const body = request.body;
     // A batched GraphQL request's body is an array, whose entries are not read: a batch carries
     // the token in the header, once for all its operations.
-    if (typeof body !== 'object' || body === null || !Object.hasOwn(body, csrf.field)) {
-      return undefined;
+    const body = request.body;
+    if (!isRecord(body)) return undefined;
+    if (Object.hasOwn(body, csrf.field)) return body[csrf.field];
+    // `form[_token]` as Express's urlencoded parser nests it; Fastify's keeps the name flat.
+    let value: unknown = body;
+    for (const key of csrf.fieldPath ?? []) {
+      if (!isRecord(value) || !Object.hasOwn(value, key)) return undefined;
+      value = value[key];
     }
-    return (body as Record<string, unknown>)[csrf.field];
+    return csrf.fieldPath ? value : undefined;
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function httpVerdict(refusal: Refusal | undefined): boolean {

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { SessionStoreUnavailableError, SessionTooLargeError } from '../../src/core/errors.js';
 import { coreOf, newSessionManager } from '../../src/core/session-manager.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../../src/core/session-options.js';
@@ -692,5 +693,30 @@ describe('SessionCore: touching a session that is only read', () => {
     expect(refused.core.needsCommit()).toBe(true);
     refused.core.commitForResponse();
     expect(await model.request(id).segment.get('b')).toBe(2);
+  });
+});
+
+describe('SessionCore: a conflict on the synchronous memory store', () => {
+  fakeClock();
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('is merged however small storeTimeout is, though the clock ticks during the merge', async () => {
+    const model = modelOnCountingStore({ storeTimeout: 1 });
+    const id = await storedSession(model, { a: 1 });
+    const first = model.request(id);
+    const second = model.request(id);
+    await first.segment.get('a');
+    await second.segment.get('a');
+    await first.segment.set('b', 2);
+    await second.segment.set('c', 3);
+    first.core.commitForResponse();
+    // Every clock read from now on is 5 ms later than the one before.
+    let now = Date.now();
+    jest.spyOn(Date, 'now').mockImplementation(() => (now += 5));
+    expect(() => second.core.commitForResponse()).not.toThrow();
+    expect(model.store.calls.commit).toBe(3);
+    expect(await model.request(id).segment.getAll()).toEqual({ a: 1, b: 2, c: 3 });
   });
 });

@@ -73,6 +73,17 @@ describe('resolveSessionConfig', () => {
     );
   });
 
+  it('reads the nested keys of a bracketed csrf.field', () => {
+    const path = (field: string) => {
+      const { csrf } = resolveSessionConfig({ csrf: { field } });
+      return csrf ? csrf.fieldPath : 'off';
+    };
+    expect(path('form[_token]')).toEqual(['form', '_token']);
+    expect(path('a[b][c]')).toEqual(['a', 'b', 'c']);
+    expect(path('_token')).toBeUndefined();
+    expect(path('a[]')).toBeUndefined();
+  });
+
   it('turns CSRF off with false', () => {
     expect(resolveSessionConfig({ csrf: false }).csrf).toBe(false);
   });
@@ -135,6 +146,7 @@ describe('resolveSessionConfig', () => {
     ['a null cookie', { cookie: null }, 'cookie'],
     ['a __proto__ csrf field', { csrf: { field: '__proto__' } }, 'csrf.field'],
     ['a method name with a space', { csrf: { methods: ['PO ST'] } }, 'csrf.methods'],
+    ['a bracketed csrf.field naming __proto__', { csrf: { field: 'a[__proto__]' } }, 'csrf.field'],
     [
       'a wildcard trusted origin',
       { csrf: { trustedOrigins: ['https://*.example.com'] } },

@@ -195,6 +195,26 @@ describe.each(ADAPTERS)('CSRF options (%s)', (adapter) => {
     });
   });
 
+  describe('a bracketed field name, as PHP-style forms write them', () => {
+    const { t, issued } = withApp(adapter, { csrf: { field: 'form[_token]' } });
+    const post = () => t().http().post('/csrf/action').set('Cookie', issued().cookie);
+
+    it('reads the token whether the body parser nests the name or keeps it flat', async () => {
+      const form = await post()
+        .type('form')
+        .send(`form%5B_token%5D=${issued().token}&form%5Bx%5D=1`);
+      expect(form.status).toBe(200);
+      expect((await post().send({ form: { _token: issued().token } })).status).toBe(200);
+      expect((await post().send({ 'form[_token]': issued().token })).status).toBe(200);
+    });
+
+    it('finds no token elsewhere in the nested object', async () => {
+      expectRefused(await post().send({ form: { token: issued().token } }), 'csrf_token_missing');
+      expectRefused(await post().send({ form: [issued().token] }), 'csrf_token_missing');
+      expectRefused(await post().send({ _token: issued().token }), 'csrf_token_missing');
+    });
+  });
+
   describe('csrf.trustedOrigins', () => {
     const { t, issued } = withApp(adapter, {
       csrf: { trustedOrigins: ['https://Admin.Example.test:443/'] },
