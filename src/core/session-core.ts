@@ -167,9 +167,14 @@ export class SessionCore implements SegmentHost {
   }
 
   async destroy(): Promise<void> {
+    // With a limit per user, an index entry whose key is empty counts for a minute as a login
+    // under way, and would keep a live session of that user out: load, so the entry goes too.
+    if (this.state === 'unknown' && this.runtime.config.maxSessionsPerUser !== undefined) {
+      await this.resume();
+    }
     const id = this.state === 'unknown' ? this.readCookieId() : this.baseId;
     // Only a binding already in the index has an entry to remove; an unloaded session's entry
-    // is pruned by the next list of its user, which finds its key empty.
+    // is pruned by a later list of its user, which finds its key empty.
     const user = this.state === 'active' ? this.base?.record.user : undefined;
     if (id !== undefined) {
       const key = this.keyOf(id);

@@ -279,6 +279,17 @@ describe.each(CASES)("a user's sessions (%s store, %s)", (storeName, adapter) =>
     expect((await list(c)).map((s) => s.userAgent)).toEqual(['C', 'A']);
   });
 
+  it('maxSessionsPerUser: 2 does not count a session logged out by destroy() alone', async () => {
+    await start({ maxSessionsPerUser: 2 });
+    const b = await login('alice', 'B');
+    const a = await login('alice', 'A');
+    // The logout loads nothing itself: destroy() is its only call.
+    await get('/users/logout', a);
+    const c = await login('alice', 'C');
+    expect(await readsSession(b)).toBe(true);
+    expect((await list(c)).map((s) => s.userAgent)).toEqual(['C', 'B']);
+  });
+
   it('refuses bad user ids with a TypeError and unknown handles with false, changing nothing', async () => {
     await start();
     const registry = t.app.get(SessionRegistry);
