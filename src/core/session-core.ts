@@ -481,9 +481,12 @@ export class SessionCore implements SegmentHost {
         // now would keep that id from the browser and sign the user out. The user's next login
         // applies the limit again.
         if (!(error instanceof SessionStoreUnavailableError)) throw error;
+        const retried =
+          this.runtime.config.maxSessionsPerUser === undefined
+            ? 'their next login prunes them again'
+            : 'maxSessionsPerUser applies again at their next login';
         this.runtime.logger.warn(
-          `A login could not check the user's other sessions (${error.message}): ` +
-            'maxSessionsPerUser applies again at their next login',
+          `A login could not check the user's other sessions (${error.message}): ${retried}`,
         );
         this.sendCookie();
       },

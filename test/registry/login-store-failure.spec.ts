@@ -33,6 +33,21 @@ describe.each(ADAPTERS)('a store failing after a login moved its session (%s)', 
   afterAll(async () => {
     await t?.close();
   });
+  beforeEach(() => {
+    warnings.length = 0;
+  });
+
+  async function loginWhileTheStoreFails(before: string) {
+    failAfterMove = true;
+    const login = await t
+      .http()
+      .get('/users/login')
+      .query({ user: 'alice' })
+      .set('Cookie', `sid=${before}`);
+    failAfterMove = false;
+    state.down = false;
+    return login;
+  }
 
   const read = async (sid: string) =>
     (await t.http().get('/users/read').set('Cookie', `sid=${sid}`).expect(200)).body as {
@@ -43,15 +58,7 @@ describe.each(ADAPTERS)('a store failing after a login moved its session (%s)', 
     const other = sidOf(await t.http().get('/users/login').query({ user: 'alice' }).expect(200))!;
     const before = sidOf(await t.http().get('/users/put').query({ key: 'cart' }).expect(200))!;
 
-    failAfterMove = true;
-    const login = await t
-      .http()
-      .get('/users/login')
-      .query({ user: 'alice' })
-      .set('Cookie', `sid=${before}`);
-    failAfterMove = false;
-    state.down = false;
-
+    const login = await loginWhileTheStoreFails(before);
     expect(login.status).toBe(200);
     const after = sidOf(login)!;
     expect(after).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -64,5 +71,19 @@ describe.each(ADAPTERS)('a store failing after a login moved its session (%s)', 
     expect(await read(other)).toEqual({ session: null });
     expect(await read(after)).toEqual({ session: null });
     expect((await read(latest)).session).not.toBeNull();
+  });
+
+  it('without maxSessionsPerUser, the warning says the next login prunes the list', async () => {
+    await t.close();
+    t = await createTestApp(adapter, { store: cache, storeTimeout: 500 }, [RegistryController]);
+    t.app.get(SessionRuntime).logger.warn = (message: string) => void warnings.push(message);
+    await t.http().get('/users/login').query({ user: 'alice' }).expect(200);
+    const before = sidOf(await t.http().get('/users/put').query({ key: 'cart' }).expect(200))!;
+    expect((await loginWhileTheStoreFails(before)).status).toBe(200);
+    expect(warnings).toEqual([
+      expect.stringContaining("could not check the user's other sessions"),
+    ]);
+    expect(warnings[0]).toContain('their next login prunes them again');
+    expect(warnings[0]).not.toContain('maxSessionsPerUser');
   });
 });
