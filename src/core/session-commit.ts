@@ -98,7 +98,9 @@ function moveOnto(
         runtime.lateWork.add(undoLateMove(input, moving as Promise<MoveOutcome>, from)),
       );
     }
-    const waited = moved instanceof Promise;
+    // As in `attempted()`: the first retry after a synchronous store is not bounded; `expected`
+    // is what an earlier attempt of this request wrote under the new key, so this is a retry.
+    const bounded = moved instanceof Promise || expected !== undefined;
     return then(moved, (result): MaybePromise<CommitResult> => {
       if (result.moved) {
         return { outcome: 'stored', stored: { record, version: outcome.version, size } };
@@ -108,7 +110,7 @@ function moveOnto(
       let merged: SessionRecord;
       let mergedSize: number;
       try {
-        if (waited) retryBefore(deadline);
+        if (bounded) retryBefore(deadline);
         merged = replayed(current.record, changes);
         mergedSize = log.assertMergedWithinLimit(merged, changes);
       } catch (error) {
@@ -182,19 +184,21 @@ function attempt(
   record: SessionRecord,
   expected: unknown,
   size: number,
+  retried = false,
 ): MaybePromise<CommitResult> {
   const written = write(input, record, expected, size);
   // Synchronous stores (the memory store) answer at once: no callback is made for them.
   return written instanceof Promise
     ? written.then((outcome) => attempted(input, record, expected, size, outcome, true))
-    : attempted(input, record, expected, size, written, false);
+    : attempted(input, record, expected, size, written, retried);
 }
 
 /**
- * `waited`: whether the store answered asynchronously. Only then can the retries of a conflict
- * outlast `storeTimeout`; a synchronous store's retry runs at once, where nothing can come
- * between the read of the current record and its compare-and-set, so it succeeds, however small
- * `storeTimeout` is (a clock tick during the merge must not fail it).
+ * `bounded`: whether a retry must fit in `storeTimeout`: always after a store that made the
+ * request wait. The first retry after a synchronous store's conflict is not: nothing can come
+ * between its read of the current record and its compare-and-set, so it succeeds, and a clock
+ * tick during the merge must not fail it when `storeTimeout` is a millisecond or two. A
+ * synchronous store that conflicts again is bounded like any other.
  */
 function attempted(
   input: CommitInput,
@@ -202,7 +206,7 @@ function attempted(
   expected: unknown,
   size: number,
   outcome: CommitOutcome,
-  waited: boolean,
+  bounded: boolean,
 ): MaybePromise<CommitResult> {
   if (outcome.committed) {
     return { outcome: 'stored', stored: { record, version: outcome.version, size } };
@@ -211,10 +215,11 @@ function attempted(
   if (expected === undefined) return { outcome: 'gone' };
   const current = live(input, outcome.current);
   if (typeof current === 'string') return { outcome: current };
-  if (waited) retryBefore(input.deadline);
+  if (bounded) retryBefore(input.deadline);
   const { log, changes } = input;
   const merged = replayed(current.record, changes);
-  return attempt(input, merged, current.version, log.assertMergedWithinLimit(merged, changes));
+  const mergedSize = log.assertMergedWithinLimit(merged, changes);
+  return attempt(input, merged, current.version, mergedSize, true);
 }
 
 /** One compare-and-set of `record` under the key this commit writes. */

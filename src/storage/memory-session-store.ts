@@ -36,6 +36,11 @@ const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
  * probation, so a newcomer can always get in and prove itself by a second request.
  */
 const PROTECTED_SHARE = 0.8;
+/**
+ * How many evictions are remembered (see `#evicted`): a login writes its user's index, then its
+ * session under the new id, then moves the old id, and each of the first two may evict.
+ */
+const EVICTIONS_REMEMBERED = 8;
 
 /** Entries of each segment, and moved markers, the sweep examines per write. */
 const SWEEP_STEP = 2;
@@ -121,7 +126,9 @@ class Segment {
  * `regenerateId()` writes the session under its new key, then moves the old key. The pair keeps
  * what the session was: the new key takes the old one's place among the sessions in use, the
  * moved marker is held apart from the sessions (no flood of sessions evicts it before its time),
- * and an old key that the new key's own write evicted to make room can still be moved.
+ * and an old key that the new key's own write evicted to make room can still be moved. Likewise
+ * a commit for the version of a session evicted since it was read (by the user's index written
+ * just before it, say) stores it again.
  */
 export class MemorySessionStore implements SessionStore {
   /** One process, one map: nothing interleaves a compare and its set. */
@@ -140,7 +147,10 @@ export class MemorySessionStore implements SessionStore {
    * are never evicted for a session; past `maxSessions` of them, the oldest goes.
    */
   readonly #markers = new Map<string, number>();
-  /** The live sessions the last commit evicted to make room. */
+  /**
+   * The live sessions most recently evicted to make room, oldest first: a commit or a move that
+   * follows, of the version evicted, still finds its session (see {@link commit}).
+   */
   readonly #evicted = new Map<string, Evicted>();
   /** The entry the last commit created, if that was its last write. */
   #created: Entry | undefined = undefined;
@@ -200,13 +210,15 @@ export class MemorySessionStore implements SessionStore {
     }
     const now = this.#now();
     this.#sweep(now);
-    // Clearing a Map allocates a new table even when it is empty, as it almost always is.
-    if (this.#evicted.size > 0) this.#evicted.clear();
     this.#created = undefined;
     if (this.#isMoved(key, now)) return { committed: false, current: 'moved' };
     const entry = this.#live(key, now);
     const current = entry?.held;
-    if (current === undefined ? expected !== undefined : current.version !== expected) {
+    const revived = entry === undefined && this.#wasEvictedAt(key, expected, now);
+    if (
+      !revived &&
+      (current === undefined ? expected !== undefined : current.version !== expected)
+    ) {
       return { committed: false, current };
     }
     // Refused as the library refuses any session too large, so the request answers 413 instead
@@ -225,8 +237,14 @@ export class MemorySessionStore implements SessionStore {
       this.#makeRoom(size, now);
       const created = new Entry(key, held, now + ttl, size);
       this.#entries.set(key, created);
-      this.#probation.push(created);
-      this.#created = created;
+      if (revived) {
+        this.#evicted.delete(key);
+        // Loaded by the request committing it: in use, like any session loaded again.
+        this.#use(created);
+      } else {
+        this.#probation.push(created);
+        this.#created = created;
+      }
     } else {
       entry.segment!.unlink(entry);
       this.#makeRoom(size, now);
@@ -260,12 +278,9 @@ export class MemorySessionStore implements SessionStore {
       createdAt = entry.held.record.createdAt;
       this.#drop(entry);
     } else {
-      const evicted = this.#evicted.get(key);
-      if (evicted === undefined || evicted.version !== expected || now >= evicted.expiresAt) {
-        return { moved: false, current: undefined };
-      }
+      if (!this.#wasEvictedAt(key, expected, now)) return { moved: false, current: undefined };
+      createdAt = this.#evicted.get(key)!.createdAt;
       this.#evicted.delete(key);
-      createdAt = evicted.createdAt;
     }
     this.#mark(key, now + ttl);
     this.#handOver(createdAt);
@@ -322,6 +337,19 @@ export class MemorySessionStore implements SessionStore {
     this.#use(created);
   }
 
+  /**
+   * Whether the session under `key` was evicted at version `expected`, and would be live now.
+   * Versions are never reused, so nothing was written under `key` since: a commit or a move made
+   * for that version would have found the session had it come before the eviction. That is how a
+   * login survives a store too small for the session and its user's index, written just before
+   * it; and a request in flight when its session was evicted keeps its write.
+   */
+  #wasEvictedAt(key: string, expected: unknown, now: number): boolean {
+    if (this.#evicted.size === 0 || expected === undefined) return false;
+    const evicted = this.#evicted.get(key);
+    return evicted !== undefined && evicted.version === expected && now < evicted.expiresAt;
+  }
+
   /** The entry under `key` unless it has expired; an expired one is dropped on the way. */
   #live(key: string, now: number): Entry | undefined {
     const entry = this.#entries.get(key);
@@ -353,7 +381,7 @@ export class MemorySessionStore implements SessionStore {
    * Evicts least recently used entries until one more of `size` bytes fits, probation first:
    * a protected session goes only when probation is empty, which the protected share keeps
    * rare. An entry being replaced is unlinked first, so it is never its own victim. The live
-   * sessions evicted are remembered for a {@link move} that follows.
+   * sessions evicted are remembered for a commit or a move that follows.
    */
   #makeRoom(size: number, now: number): void {
     const probation = this.#probation;
@@ -363,16 +391,17 @@ export class MemorySessionStore implements SessionStore {
       probation.bytes + guarded.bytes + size > this.#maxBytes
     ) {
       const victim = (probation.head ?? guarded.head)!;
-      if (now < victim.expiresAt) {
-        const { version, record } = victim.held;
-        this.#evicted.set(victim.key, {
-          version,
-          expiresAt: victim.expiresAt,
-          createdAt: record.createdAt,
-        });
-      }
+      if (now < victim.expiresAt) this.#remember(victim);
       this.#drop(victim);
     }
+  }
+
+  #remember(victim: Entry): void {
+    const evicted = this.#evicted;
+    const { version, record } = victim.held;
+    evicted.delete(victim.key);
+    evicted.set(victim.key, { version, expiresAt: victim.expiresAt, createdAt: record.createdAt });
+    if (evicted.size > EVICTIONS_REMEMBERED) evicted.delete(evicted.keys().next().value!);
   }
 
   #drop(entry: Entry): void {

@@ -80,6 +80,14 @@ class LimitsController {
     return { user };
   }
 
+  /** `regenerateId()` then `bindUser(user)`, as a login does. */
+  @Get('login')
+  async login(@Session() session: SessionManager, @Query('user') user: string) {
+    await session.regenerateId();
+    await session.bindUser(user);
+    return { user };
+  }
+
   @Get('whoami')
   async whoami(@Session() session: SessionManager) {
     return { user: (await session.getUserId()) ?? null };
@@ -192,6 +200,22 @@ describe.each(ADAPTERS)('the memory store at its bounds (%s)', (adapter: Adapter
       const committed = await t.http().get('/bind?user=alice&commit=1').set('User-Agent', agent);
       expect(committed.status).toBe(413);
       expect(committed.body.reason).toBe('session_too_large');
+    });
+  });
+
+  describe('a session bound to a user, in a store too small for it and its index', () => {
+    it.each([
+      ['bindUser()', '/bind'],
+      ['regenerateId() then bindUser()', '/login'],
+    ])('%s keeps the user signed in and the session', async (_, path) => {
+      const t = await start({ memoryStoreMaxSessions: 1 });
+      const sid = await returning(t, 'cart');
+      const res = await t.http().get(`${path}?user=alice`).set('Cookie', `sid=${sid}`).expect(200);
+      expect(setCookieFor(res) ?? '').not.toMatch(/Max-Age=0/);
+      const after = sidOf(res) ?? sid;
+      expect(await read(t, after)).toBe('cart');
+      const whoami = await t.http().get('/whoami').set('Cookie', `sid=${after}`).expect(200);
+      expect(whoami.body).toEqual({ user: 'alice' });
     });
   });
 

@@ -194,6 +194,25 @@ describe('MemorySessionStore bounds', () => {
     expect(['a', 'b', 'c', 'd'].map((key) => has(store, key))).toEqual([true, false, true, true]);
   });
 
+  it('stores again a session evicted since it was read, for a commit of the version read', () => {
+    const { store, advance } = storeOn({ maxSessions: 1 });
+    const read = create(store, 'user');
+    create(store, 'index');
+    expect(has(store, 'user')).toBe(false);
+    const written = store.commit('user', read.version, recordOf('written'), TTL, 100);
+    expect(written.committed).toBe(true);
+    expect(has(store, 'user')).toBe(true);
+    expect(has(store, 'index')).toBe(false);
+    // Once stored again, the eviction is forgotten: the version read is stale now.
+    expect(store.commit('user', read.version, recordOf('stale'), TTL, 100).committed).toBe(false);
+    // Not for another version, nor once the evicted session would have expired.
+    const other = create(store, 'other');
+    create(store, 'next');
+    expect(store.commit('other', 'not its version', recordOf('x'), TTL, 100).committed).toBe(false);
+    advance(TTL);
+    expect(store.commit('other', other.version, recordOf('late'), TTL, 100).committed).toBe(false);
+  });
+
   it('keeps moved markers apart from maxSessions: sessions never evict them', () => {
     const { store } = storeOn({ maxSessions: 2 });
     const a = create(store, 'a');

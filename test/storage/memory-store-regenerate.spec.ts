@@ -159,7 +159,7 @@ describe('MemorySessionStore: an old key the write of its new key evicted', () =
     expect(store.bytes).toBe(600);
   });
 
-  it('is not moved once destroyed, revoked or expired, nor when an earlier write evicted it', () => {
+  it('is not moved once destroyed, revoked or expired', () => {
     const { store, advance } = storeOn({ maxSessions: 1 });
     const gone = { moved: false, current: undefined };
 
@@ -176,14 +176,26 @@ describe('MemorySessionStore: an old key the write of its new key evicted', () =
     advance(1000);
     expect(regenerate(store, 'expired', expired, 'new3')).toEqual(gone);
 
-    const early = create(store, 'early');
-    create(store, 'between');
-    expect(regenerate(store, 'early', early, 'new4')).toEqual(gone);
-
     const late = create(store, 'late');
     expect(store.commit('new5', undefined, late.record, TTL, late.size).committed).toBe(true);
     store.delete('late');
     expect(store.move('late', late.version, MOVED_TTL)).toEqual(gone);
+  });
+
+  it('is moved when an earlier write evicted it (a user index written before it, say)', () => {
+    const { store } = storeOn({ maxSessions: 1 });
+    const early = create(store, 'early');
+    create(store, 'between');
+    expect(regenerate(store, 'early', early, 'new')).toEqual({ moved: true });
+    expect(store.load('early')).toBe('moved');
+    expect(valueUnder(store, 'new')).toBe('early');
+  });
+
+  it('forgets an eviction once eight more came after it', () => {
+    const { store } = storeOn({ maxSessions: 1 });
+    const early = create(store, 'early');
+    for (let i = 0; i < 9; i += 1) create(store, `between${i}`);
+    expect(regenerate(store, 'early', early, 'new')).toEqual({ moved: false, current: undefined });
   });
 
   it('is not moved at a version other than the one evicted', () => {
