@@ -184,13 +184,13 @@ function attempt(
   record: SessionRecord,
   expected: unknown,
   size: number,
-  retried = false,
+  bounded = false,
 ): MaybePromise<CommitResult> {
   const written = write(input, record, expected, size);
   // Synchronous stores (the memory store) answer at once: no callback is made for them.
   return written instanceof Promise
     ? written.then((outcome) => attempted(input, record, expected, size, outcome, true))
-    : attempted(input, record, expected, size, written, retried);
+    : attempted(input, record, expected, size, written, bounded);
 }
 
 /**

@@ -159,12 +159,13 @@ export class CsrfGuard implements CanActivate {
     if (!isRecord(body)) return undefined;
     if (Object.hasOwn(body, csrf.field)) return body[csrf.field];
     // `form[_token]` as Express's urlencoded parser nests it; Fastify's keeps the name flat.
+    if (!csrf.fieldPath) return undefined;
     let value: unknown = body;
-    for (const key of csrf.fieldPath ?? []) {
+    for (const key of csrf.fieldPath) {
       if (!isRecord(value) || !Object.hasOwn(value, key)) return undefined;
       value = value[key];
     }
-    return csrf.fieldPath ? value : undefined;
+    return value;
   }
 }
 
