@@ -5,6 +5,26 @@
 export const MAX_JSON_DEPTH = 1000;
 
 /**
+ * `V` where every part of it is a JSON value, `never` where a part is not: a `Date`, `RegExp`,
+ * `Map`, `Set`, function, `bigint` or `symbol`, or a class instance's method, whose values a JSON
+ * round trip changes or drops. `Segment.set()` takes its value as this type, so the compiler
+ * refuses at the call what the method would refuse when it runs. `unknown` and `any` pass:
+ * parsed input is checked at run time.
+ */
+export type JsonStorable<V> = V extends
+  | bigint
+  | symbol
+  | Date
+  | RegExp
+  | ReadonlyMap<unknown, unknown>
+  | ReadonlySet<unknown>
+  | ((...args: never[]) => unknown)
+  ? never
+  : V extends object
+    ? { [K in keyof V]: JsonStorable<V[K]> }
+    : V;
+
+/**
  * Throws a TypeError naming `key` unless `value` survives a JSON round trip unchanged: sessions
  * are stored as JSON, and a value that comes back different (a Date as a string, a Map as `{}`,
  * a dropped `undefined`) is a bug that would only show up on the next request. A value nested

@@ -1,4 +1,4 @@
-import { assertJsonValue, cloneJson } from './json-value.js';
+import { assertJsonValue, cloneJson, type JsonStorable } from './json-value.js';
 import { then } from './maybe-promise.js';
 import type { SessionChange } from './session-change.js';
 import type { SegmentState, SessionRecord } from './session-record.js';
@@ -20,14 +20,16 @@ export interface Segment<T extends object = Record<string, unknown>> {
   get<K extends keyof T & string>(key: K, alt?: T[K]): Promise<T[K] | undefined>;
   /**
    * Stores a JSON value; starts a session when there is none. `undefined` is not a JSON value,
-   * even for an optional key or in an untyped segment: delete a key with `remove()`.
+   * even for an optional key or in an untyped segment: delete a key with `remove()`. Neither is a
+   * `Date`, `Map`, `Set`, function, `bigint` or class instance with methods, at any depth: they
+   * do not compile, as `undefined` does not.
    */
   // Checked against the argument's own type, not T[K]: an untyped segment's T[K] is `unknown`,
   // from which no type can take `undefined` out. A value typed `unknown` passes, as it must for
   // parsed input; set() checks it at run time.
   set<K extends keyof T & string, V extends T[K]>(
     key: K,
-    value: unknown extends V ? V : Exclude<V, undefined>,
+    value: unknown extends V ? V : JsonStorable<Exclude<V, undefined>>,
   ): Promise<void>;
   /** Deletes `key` from this segment. */
   remove(key: keyof T & string): Promise<void>;
@@ -40,9 +42,15 @@ export interface Segment<T extends object = Record<string, unknown>> {
    */
   getAll(): Promise<Partial<T>>;
   /** Stores a read-once value for this or a later request. */
-  setFlash<V>(key: string, value: unknown extends V ? V : Exclude<V, undefined>): Promise<void>;
+  setFlash<V>(
+    key: string,
+    value: unknown extends V ? V : JsonStorable<Exclude<V, undefined>>,
+  ): Promise<void>;
   /** A flash value visible to this request only; never stored. */
-  setFlashNow<V>(key: string, value: unknown extends V ? V : Exclude<V, undefined>): Promise<void>;
+  setFlashNow<V>(
+    key: string,
+    value: unknown extends V ? V : JsonStorable<Exclude<V, undefined>>,
+  ): Promise<void>;
   /**
    * Returns a flash value and removes it (HEAD and OPTIONS requests never remove), or
    * `undefined` when there is none.
@@ -128,7 +136,7 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
 
   set<K extends keyof T & string, V extends T[K]>(
     key: K,
-    value: unknown extends V ? V : Exclude<V, undefined>,
+    value: unknown extends V ? V : JsonStorable<Exclude<V, undefined>>,
   ): Promise<void> {
     try {
       assertKey(key);

@@ -99,3 +99,60 @@ describe('Segment<T> typings', () => {
     expect(errors[0]).toContain(`'string | undefined' is not assignable`);
   });
 });
+
+describe('Segment<T> typings of values JSON cannot carry', () => {
+  it('refuse a Date, Map, Set, bigint or function, which set() would throw on', () => {
+    const errors = errorsOf(`
+      await bag.set('when', new Date());
+      await bag.set('ids', new Set([1]));
+      await bag.set('byId', new Map());
+      await bag.set('big', 10n);
+      await bag.set('fn', () => 1);`);
+    expect(errors).toHaveLength(5);
+    expect(errors[0]).toContain(`'Date' is not assignable`);
+    expect(errors[1]).toContain(`'Set<number>' is not assignable`);
+  });
+
+  it('refuse one nested at any depth, and a class instance with methods', () => {
+    const errors = errorsOf(`
+      class Money { constructor(readonly cents: number) {} format() { return ''; } }
+      await bag.set('user', { id: 7, seen: [{ at: new Date() }] });
+      await bag.set('price', new Money(5));`);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain(`'Date' is not assignable`);
+    expect(errors[1]).toContain(`'Money' is not assignable`);
+  });
+
+  it('refuse them in a typed segment whose type declares them', () => {
+    const errors = errorsOf(`
+      const log: Segment<{ at?: Date }> = bag as never;
+      await log.set('at', new Date());`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`'Date' is not assignable`);
+  });
+
+  it('refuse them as flash values too', () => {
+    const errors = errorsOf(`
+      await bag.setFlash('when', new Date());
+      await bag.setFlashNow('when', { at: new Date() });`);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('accept nested JSON, recursive types, readonly arrays and values typed unknown or any', () => {
+    expect(
+      errorsOf(`
+        interface Tree { name: string; kids: Tree[] }
+        const tree: Tree = { name: 'a', kids: [{ name: 'b', kids: [] }] };
+        const tags: readonly string[] = ['x'];
+        const loose: any = new Date();
+        await bag.set('tree', tree);
+        await bag.set('tags', tags);
+        await bag.set('pair', [1, 'two'] as const);
+        await bag.set('user', { id: 7, name: null, roles: ['admin'], meta: { ok: true } });
+        await bag.set('input', parsed);
+        await bag.set('loose', loose);
+        await cart.set('items', tags as string[]);
+        await bag.setFlash('notice', { text: 'Saved', level: 1 });`),
+    ).toEqual([]);
+  });
+});

@@ -78,8 +78,11 @@ describe('Segment', () => {
 
   it('refuses what JSON cannot round-trip, naming the key, and changes nothing', async () => {
     const host = new FakeHost(true);
-    await expect(segmentOn(host).set('when', new Date())).rejects.toThrow(/"when"/);
-    await expect(segmentOn(host).setFlash('fn', () => 1)).rejects.toThrow(TypeError);
+    // Typed unknown, as parsed input is: the compiler refuses a Date or a function itself.
+    const date: unknown = new Date();
+    const fn: unknown = () => 1;
+    await expect(segmentOn(host).set('when', date)).rejects.toThrow(/"when"/);
+    await expect(segmentOn(host).setFlash('fn', fn)).rejects.toThrow(TypeError);
     expect(host.changes).toEqual([]);
   });
 

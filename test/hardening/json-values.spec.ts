@@ -62,7 +62,8 @@ describe('values that JSON cannot round-trip', () => {
     const segment = first.manager.newSegment<Record<string, unknown>>('App\\Values');
     const good = { list: [1, 'two', null, true], nested: { n: -1.5 } };
     await segment.set('good', good);
-    await expect(segment.set('bad', new Date(0))).rejects.toThrow(/"bad"/);
+    const date: unknown = new Date(0);
+    await expect(segment.set('bad', date)).rejects.toThrow(/"bad"/);
     await first.manager.commit();
     expect(store.calls.set).toBe(1);
     const sid = /^sid=([^;]+)/.exec(first.exchange.cookies.get('sid')!)![1]!;

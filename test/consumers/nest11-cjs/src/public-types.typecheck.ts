@@ -43,3 +43,11 @@ export async function flashes(cart: Segment<Cart>, notice: string | undefined): 
 
 // `@UseFilters(new SessionExceptionFilter())` is a common way to write a filter.
 export const handMadeFilter = new SessionExceptionFilter();
+
+export async function notJson(cart: Segment<Cart>, bag: Segment): Promise<void> {
+  // @ts-expect-error A Date does not survive JSON: set() would throw.
+  await bag.set('when', new Date());
+  // @ts-expect-error Nor nested, nor as a flash value.
+  await cart.setFlash('seen', { at: new Date() });
+  await bag.set('when', new Date().toISOString());
+}
