@@ -11,18 +11,20 @@ export const MAX_JSON_DEPTH = 1000;
  * refuses at the call what the method would refuse when it runs. `unknown` and `any` pass:
  * parsed input is checked at run time.
  */
-export type JsonStorable<V> = V extends
-  | bigint
-  | symbol
-  | Date
-  | RegExp
-  | ReadonlyMap<unknown, unknown>
-  | ReadonlySet<unknown>
-  | ((...args: never[]) => unknown)
-  ? never
-  : V extends object
-    ? { [K in keyof V]: JsonStorable<V[K]> }
-    : V;
+export type JsonStorable<V> = V extends string | number | boolean | null
+  ? V
+  : V extends
+        | bigint
+        | symbol
+        | Date
+        | RegExp
+        | ReadonlyMap<unknown, unknown>
+        | ReadonlySet<unknown>
+        | ((...args: never[]) => unknown)
+    ? never
+    : V extends object
+      ? { [K in keyof V]: JsonStorable<V[K]> }
+      : V;
 
 /**
  * Throws a TypeError naming `key` unless `value` survives a JSON round trip unchanged: sessions

@@ -5,6 +5,16 @@ import type { SegmentState, SessionRecord } from './session-record.js';
 import type { MaybePromise } from './session-store.js';
 
 /**
+ * A value that fits `T[K]` for every key in `K`: with a key typed as a union (`'a' | 'b'`), the
+ * value must suit whichever one it is at run time, as TypeScript asks of `object[key] = value`.
+ */
+type ValueForEvery<T, K extends keyof T> = (
+  K extends unknown ? (value: T[K]) => void : never
+) extends (value: infer V) => void
+  ? V
+  : never;
+
+/**
  * A named part of the session (Aura's `Segment`): its keys never clash with another segment's.
  * Every method is async because the first one to run may have to load the session. The package
  * exports it as `SessionSegment`, and as the type `Segment` beside the `@Segment()` decorator.
@@ -27,7 +37,7 @@ export interface Segment<T extends object = Record<string, unknown>> {
   // Checked against the argument's own type, not T[K]: an untyped segment's T[K] is `unknown`,
   // from which no type can take `undefined` out. A value typed `unknown` passes, as it must for
   // parsed input; set() checks it at run time.
-  set<K extends keyof T & string, V extends T[K]>(
+  set<K extends keyof T & string, V extends ValueForEvery<T, K>>(
     key: K,
     value: unknown extends V ? V : JsonStorable<Exclude<V, undefined>>,
   ): Promise<void>;
@@ -134,7 +144,7 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
     }
   }
 
-  set<K extends keyof T & string, V extends T[K]>(
+  set<K extends keyof T & string, V extends ValueForEvery<T, K>>(
     key: K,
     value: unknown extends V ? V : JsonStorable<Exclude<V, undefined>>,
   ): Promise<void> {

@@ -152,7 +152,30 @@ describe('Segment<T> typings of values JSON cannot carry', () => {
         await bag.set('input', parsed);
         await bag.set('loose', loose);
         await cart.set('items', tags as string[]);
-        await bag.setFlash('notice', { text: 'Saved', level: 1 });`),
+        await bag.setFlash('notice', { text: 'Saved', level: 1 });
+        type UserId = string & { readonly brand: 'UserId' };
+        await bag.set('user', { id: 'u1' as UserId });`),
     ).toEqual([]);
+  });
+});
+
+describe('Segment<T> typings of a key typed as a union', () => {
+  it('refuse a value that does not fit every key the union names', () => {
+    const errors = errorsOf(`
+      const key = Math.random() < 0.5 ? ('coupon' as const) : ('items' as const);
+      await cart.set(key, 'SAVE10');
+      await cart.set(key, ['book']);`);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain(
+      `'string' is not assignable to parameter of type 'string & string[]'`,
+    );
+  });
+
+  it('accept one that fits every key', () => {
+    const errors = errorsOf(`
+      const labels: Segment<{ title: string; subtitle: string }> = bag as never;
+      const key = Math.random() < 0.5 ? ('title' as const) : ('subtitle' as const);
+      await labels.set(key, 'Hello');`);
+    expect(errors).toEqual([]);
   });
 });
