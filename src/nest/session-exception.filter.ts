@@ -8,6 +8,9 @@ import {
   SessionUnavailableError,
   type SessionFailureResponse,
 } from '../core/errors.js';
+import { RepeatedWarnings } from '../core/repeated-warnings.js';
+import type { SessionLogger } from '../core/session-logger.js';
+import { SessionRuntime } from '../core/session-runtime.js';
 import { GraphqlExtensionsError } from './graphql-error.js';
 
 /** The errors {@link SessionExceptionFilter} answers. */
@@ -40,14 +43,21 @@ interface SocketClientLike {
  */
 @Catch(SessionStoreUnavailableError, SessionTooLargeError, SessionUnavailableError)
 export class SessionExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('SessionModule');
+  // The app's session logger when Nest builds the filter, so that an outage's failures are
+  // counted in one place, whichever part of a request met them.
+  private readonly logger: SessionLogger;
 
-  /** @internal Nest injects it; `new SessionExceptionFilter()` has none (see `catch`). */
-  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
+  /** @internal Nest injects them; `new SessionExceptionFilter()` has none (see `catch`). */
+  constructor(
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+    @Optional() runtime?: SessionRuntime,
+  ) {
+    this.logger = runtime?.logger ?? new RepeatedWarnings(new Logger('SessionModule'));
+  }
 
   /**
    * Nest calls it with a session failure a handler, guard or interceptor threw: logs its message
-   * as a warning and answers the client in its handler's way (an HTTP status and JSON body, a
+   * as a warning (the same message again within 10 s is counted, not repeated) and answers the client in its handler's way (an HTTP status and JSON body, a
    * GraphQL error, a WebSocket `exception` event, an RPC error), as the class describes.
    */
   catch(error: SessionFailure, host: ArgumentsHost): void | Observable<never> {

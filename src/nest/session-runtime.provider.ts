@@ -1,6 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { SessionOptionsError } from '../core/errors.js';
+import { RepeatedWarnings } from '../core/repeated-warnings.js';
 import { resolveSessionConfig, type SessionModuleOptions } from '../core/session-options.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { MemorySessionStore } from '../storage/memory-session-store.js';
@@ -21,7 +22,7 @@ export const sessionRuntimeProvider: Provider = {
       );
     }
     const config = resolveSessionConfig(options);
-    const logger = new Logger('SessionModule');
+    const logger = new RepeatedWarnings(new Logger('SessionModule'));
     if (options.store === undefined) {
       const store = new MemorySessionStore({
         maxSessions: config.memoryStoreMaxSessions,

@@ -2,6 +2,7 @@ import {
   Module,
   Scope,
   type DynamicModule,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
   type Provider,
@@ -106,7 +107,7 @@ const csrfGuardProvider: Provider = {
 })
 export class SessionModule
   extends ConfigurableSessionModule
-  implements OnModuleInit, OnModuleDestroy
+  implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown
 {
   /** @internal Nest injects it. */
   constructor(
@@ -151,6 +152,14 @@ export class SessionModule
         `Shut down with ${left} session store call(s) unanswered: a regenerateId() that the store runs later stays done, and signs its user out`,
       );
     }
+  }
+
+  /**
+   * Writes the counts of warnings repeated since they were last written (a store outage's
+   * failures are written once per 10 s), so none is lost when the app stops.
+   */
+  onApplicationShutdown(): void {
+    this.runtime.logger.flush?.();
   }
 
   private hookHttpServer(): void {

@@ -9,6 +9,7 @@ import {
 import { jest } from '@jest/globals';
 import { Observable, of } from 'rxjs';
 import { Segment, type SessionModuleOptions } from '../../src/index.js';
+import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { countingCache } from '../support/stores/counting-cache.js';
 import { switchableCache } from '../support/stores/switchable-cache.js';
 import {
@@ -142,6 +143,8 @@ describe.each(ADAPTERS)('@Sse() routes on %s', (adapter) => {
     });
     afterAll(() => t.close());
     beforeEach(() => {
+      // A warning repeated within 10 s is only counted: each test's own warnings start afresh.
+      t.app.get(SessionRuntime).logger.flush?.();
       warnings = [];
       jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
         warnings.push(String(message));

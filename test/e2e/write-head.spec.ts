@@ -133,6 +133,8 @@ describe.each(STORES)('writeHead() and flushHeaders() on Express ($name)', ({ op
   });
   afterAll(() => t.close());
   beforeEach(() => {
+    // A warning repeated within 10 s is only counted: each test's own warnings start afresh.
+    t.app.get(SessionRuntime).logger.flush?.();
     warnings = [];
     jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
       warnings.push(String(message));
@@ -210,6 +212,8 @@ describe('writeHead() and flushHeaders() on Express, store failing', () => {
   });
   afterAll(() => t.close());
   beforeEach(() => {
+    // A warning repeated within 10 s is only counted: each test's own warnings start afresh.
+    t.app.get(SessionRuntime).logger.flush?.();
     warnings = [];
     jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
       warnings.push(String(message));
