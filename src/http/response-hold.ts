@@ -134,6 +134,11 @@ class ResponseHold {
    */
   writeHead(writeHead: Call, args: unknown[], end: Call): unknown {
     const { res } = this;
+    // Node stores the headers at the first call of a response (writeHead, write, end,
+    // flushHeaders), and `headersSent` is true from then on. Held, that call leaves it false, and
+    // code that sets the status whenever it is false calls writeHead() again: compression()
+    // before each write() and end(). Node never sees such a call; replayed, it would throw.
+    if (this.held && !this.ended && args.length <= 1) return res;
     // Node's own end(), write() and flushHeaders() call writeHead() with the status alone.
     if (args.length > 1 && !this.headersDecided && !res.headersSent) {
       args = applyWriteHeadHeaders(res, args);
