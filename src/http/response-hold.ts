@@ -112,10 +112,11 @@ class ResponseHold {
   private replaced = false;
   // Callbacks of dropped calls, waiting for the error response to finish.
   private dropped: Array<() => void> | undefined;
-  // The response as the handler's end() left it, when that end() waits for a commit.
-  private ended: EndedResponse | undefined;
-  // Whether the handler answered again while its first answer waited (see `call()`).
-  private answeredTwice = false;
+  // Whether the handler's end() waits for the commit.
+  private ended = false;
+  // The status and headers as Node would have stored them, at the first call that waits for an
+  // asynchronous commit (see `replay()`).
+  private stored: StoredResponse | undefined;
 
   /** `release` runs once the response has ended. */
   constructor(
@@ -147,7 +148,7 @@ class ResponseHold {
   }
 
   hasHeldEnd(): boolean {
-    return this.ended !== undefined;
+    return this.ended;
   }
 
   /**
@@ -164,11 +165,10 @@ class ResponseHold {
       // return value of a handler that redirected by hand, say) and sends the first as it was.
       // Held, that answer would have its headers changed and its end() replayed twice.
       if (this.ended) {
-        this.answeredTwice = true;
         this.drop(args);
         return answer;
       }
-      if (method === end) this.ended = endedResponse(this.res);
+      if (method === end) this.ended = true;
       this.held.push([method, args]);
       return answer;
     }
@@ -202,7 +202,8 @@ class ResponseHold {
       this.replay(end);
       return answer;
     }
-    if (method === end) this.ended = endedResponse(this.res);
+    if (method === end) this.ended = true;
+    if (!headersSent) this.stored = storedResponse(this.res);
     pending.then(
       () => this.replay(end),
       (error: unknown) => this.fail(error, end),
@@ -231,9 +232,13 @@ class ResponseHold {
   private replay(end: Call): void {
     const calls = this.held!;
     this.held = undefined;
-    if (this.answeredTwice) restoreEndedResponse(this.res, this.ended!);
-    this.ended = undefined;
-    this.answeredTwice = false;
+    // Node refuses a change to the headers once a response's first call stored them: a second
+    // answer (Nest sending the return value of a handler that redirected by hand) or a middleware
+    // writing headers after its end() (compression() ends its stream later) made its changes on
+    // the held response instead. They are undone here, but the session's own.
+    if (this.stored) restoreStoredResponse(this.res, this.stored);
+    this.stored = undefined;
+    this.ended = false;
     let next = 0;
     try {
       for (; next < calls.length; next++) {
@@ -273,7 +278,8 @@ class ResponseHold {
     logger.warn((error as Error).message);
     for (const [, args] of this.held!) this.drop(args);
     this.held = undefined;
-    this.ended = undefined;
+    this.ended = false;
+    this.stored = undefined;
     if (isGraphqlRequest(this.request)) {
       const type = graphqlFailureContentType(res.getHeader('content-type'));
       this.sendInstead(200, type, graphqlFailureBody(failure, this.request), end);
@@ -328,27 +334,29 @@ class ResponseHold {
   }
 }
 
-/** A response's status and headers, as they were when its handler ended it. */
-interface EndedResponse {
+/** A response's status and headers, as Node stores them at its first call. */
+interface StoredResponse {
   status: number;
   headers: OutgoingHttpHeaders;
 }
 
-// Set by the commit after the handler's end(): never taken back to what they were before.
+// Set by the commit after the response's first call: never taken back to what they were before.
 const SESSION_HEADERS = ['set-cookie', 'cache-control'];
 
-function endedResponse(res: ServerResponse): EndedResponse {
+function storedResponse(res: ServerResponse): StoredResponse {
   return { status: res.statusCode, headers: res.getHeaders() };
 }
 
-/** Undoes what a second answer did to the status and headers of the first, but the session's. */
-function restoreEndedResponse(res: ServerResponse, { status, headers }: EndedResponse): void {
+/** Undoes the changes made to the status and headers since `stored`, but the session's. */
+function restoreStoredResponse(res: ServerResponse, { status, headers }: StoredResponse): void {
   res.statusCode = status;
   for (const name of res.getHeaderNames()) {
     if (!(name in headers) && !SESSION_HEADERS.includes(name)) res.removeHeader(name);
   }
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !SESSION_HEADERS.includes(name)) res.setHeader(name, value);
+    if (value !== undefined && !SESSION_HEADERS.includes(name) && res.getHeader(name) !== value) {
+      res.setHeader(name, value);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { Controller, Get, Post, Res, Sse, StreamableFile } from '@nestjs/common';
 import compression from 'compression';
+import type { Response } from 'express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type { ServerResponse } from 'node:http';
@@ -54,6 +55,17 @@ class CompressedController {
       take(2),
       map((i) => ({ data: { i } })),
     );
+  }
+
+  @Get('redirect-then-return')
+  async redirectThenReturn(
+    @Segment('App\\Visits') visits: Visits,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    await count(visits);
+    res.redirect(303, '/z/n');
+    // A second answer, which Node refuses once the first has gone out.
+    return { text: 'second answer '.repeat(200) };
   }
 
   @Get('n')
@@ -112,6 +124,20 @@ function checkCompressedResponses(app: () => TestApp): void {
       expect(read.body).toEqual({ n: 1 });
     },
   );
+
+  it('sends the first answer of a handler that redirected and then returned a value', async () => {
+    const sid = sidOf(await app().http().get('/z/write-end').expect(200))!;
+    const res = await app()
+      .http()
+      .get('/z/redirect-then-return')
+      .set('Cookie', `sid=${sid}`)
+      .timeout(3000)
+      .expect(303);
+    expect(res.headers.location).toBe('/z/n');
+    expect(res.text).not.toContain('second answer');
+    const read = await app().http().get('/z/n').set('Cookie', `sid=${sid}`).expect(200);
+    expect(read.body).toEqual({ n: 2 });
+  });
 
   it.each(ROUTES)(
     '$path: saves the write of an existing session and sends the whole body',
