@@ -66,8 +66,12 @@ export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
     return attempt(input, fresh, undefined, log.sizeBound);
   }
   const own = input.candidate ?? replayed(base.record, changes);
-  if (!input.moving) return attempt(input, own, base.version, log.sizeBound);
-  return moveOnto(input, own, undefined, log.sizeBound, base);
+  // Replayed onto the stored record, the session holds again the flash values keepFlash() keeps,
+  // which the request's copy, and so its size bound, lost when they were read: measured here,
+  // they count toward maxSize as they will once stored.
+  const size = log.keepsFlash ? log.assertMergedWithinLimit(own, changes) : log.sizeBound;
+  if (!input.moving) return attempt(input, own, base.version, size);
+  return moveOnto(input, own, undefined, size, base);
 }
 
 // The steps below take the commit's input rather than closing over it: every write to a session

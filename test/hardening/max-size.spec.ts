@@ -106,6 +106,32 @@ describe.each(ADAPTERS)('maxSize (%s)', (adapter) => {
     expect(await store.keys()).toHaveLength(before);
   });
 
+  it('counts the flash values keepFlash() keeps: a write they take past maxSize is refused', async () => {
+    const sid = sidOf(await put('fill', 'z'.repeat(380)).expect(200))!;
+    await t
+      .http()
+      .get('/flash-set')
+      .query({ seg: SEGMENT, key: 'F', value: JSON.stringify('f'.repeat(500)) })
+      .set('Cookie', `sid=${sid}`)
+      .expect(200);
+    const res = await t
+      .http()
+      .get('/flash-get-put-keep')
+      .query({ seg: SEGMENT, flash: 'F', key: 'k2', value: JSON.stringify('y'.repeat(400)) })
+      .set('Cookie', `sid=${sid}`);
+    expectTooLarge(res);
+    const stored = (await store.readRaw(storeKeyOf(sid))) as string;
+    expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(1024);
+    expect(await segmentOf(sid)).toEqual({ fill: 'z'.repeat(380) });
+    const has = await t
+      .http()
+      .get('/flash-has')
+      .query({ seg: SEGMENT, key: 'F' })
+      .set('Cookie', `sid=${sid}`)
+      .expect(200);
+    expect(has.body).toEqual({ has: true });
+  });
+
   it('never stores more than maxSize when concurrent writes that each fit add up', async () => {
     const sid = sidOf(await put('a', 'a'.repeat(300)).expect(200))!;
     barrier.reset(2);

@@ -95,6 +95,22 @@ export class HardeningController {
     return { found: value !== undefined, value: value ?? null };
   }
 
+  /** Reads a flash value, writes a value, then keeps the flash values it read. */
+  @Get('flash-get-put-keep')
+  async flashGetPutKeep(
+    @Session() session: SessionManager,
+    @Query('seg') seg: string,
+    @Query('flash') flash: string,
+    @Query('key') key: string,
+    @Query('value') value: string,
+  ) {
+    const segment = session.newSegment(seg);
+    const read = await segment.getFlash(flash);
+    await segment.set(key, JSON.parse(value) as unknown);
+    await segment.keepFlash();
+    return { read: read ?? null };
+  }
+
   @Get('flash-has')
   async flashHas(
     @Session() session: SessionManager,
