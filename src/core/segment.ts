@@ -79,7 +79,11 @@ export interface Segment<T extends object = Record<string, unknown>> {
   getAllFlash(): Promise<Record<string, unknown>>;
   /** Removes every flash value of this segment. */
   clearFlash(): Promise<void>;
-  /** Flash values read by this request stay stored for one more read. */
+  /**
+   * Flash values read by this request stay stored for one more read. Not those a commit in this
+   * request already removed from the store: an explicit `commit()`, or the first
+   * `getCsrfToken()` of a session without a CSRF secret, which stores the session at once.
+   */
   keepFlash(): Promise<void>;
 }
 
