@@ -96,8 +96,16 @@ export class SessionCookie {
   }
 }
 
+// Asks proxies not to change the body: an event stream (Nest sets it on `@Sse()`) that a proxy
+// compressed or buffered would stall. It says nothing about caching, so a cookie keeps it.
+const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
+
 function privateCacheControl(current: string | undefined, carriesCookie: boolean): string {
-  if (carriesCookie) return 'private, no-store';
+  if (carriesCookie) {
+    return current !== undefined && NO_TRANSFORM.test(current)
+      ? 'private, no-store, no-transform'
+      : 'private, no-store';
+  }
   if (current === undefined) return 'private';
   const directives = (current ?? '')
     .split(',')

@@ -214,6 +214,18 @@ describe('SessionCookie: Cache-Control', () => {
     expect(exchange.responseHeaders.get('cache-control')).toBe('private, no-store');
   });
 
+  it('keeps no-transform on a response that carries the cookie, as an event stream needs', () => {
+    const exchange = new HeaderExchange();
+    exchange.setResponseHeader(
+      'cache-control',
+      'no-cache, must-revalidate, max-age=0, No-Transform',
+    );
+    const { cookie } = cookieOf({}, exchange);
+    cookie.send = true;
+    cookie.flush(ID);
+    expect(exchange.responseHeaders.get('cache-control')).toBe('private, no-store, no-transform');
+  });
+
   it('replaces public with private on a response that only read the session', () => {
     const exchange = new HeaderExchange();
     exchange.setResponseHeader('cache-control', 'Public, max-age=600');

@@ -94,6 +94,8 @@ describe.each(ADAPTERS)('@Sse() routes on %s', (adapter) => {
       const res = await t.http().get('/sse/written').expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
       expect(eventsOf(res.text)).toEqual(['first', 'second']);
+      // Private for the cookie, and still not to be compressed or buffered by a proxy.
+      expect(res.headers['cache-control']).toBe('private, no-store, no-transform');
       const sid = sidOf(res)!;
       expect(sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(await read(sid)).toBe('written before the stream');
