@@ -9,7 +9,7 @@ export {
   type ListUserSessionsOptions,
   type RevokeAllOptions,
 } from './core/session-registry.js';
-export { Session } from './nest/session.decorator.js';
+export { Session, sessionFromContext } from './nest/session.decorator.js';
 export { Segment } from './nest/segment.decorator.js';
 export type { Segment as SessionSegment } from './core/segment.js';
 export { SkipCsrf } from './nest/skip-csrf.decorator.js';

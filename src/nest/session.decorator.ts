@@ -6,9 +6,13 @@ import { gatewayRuntimeOf, socketSession } from './session-sockets.js';
 import { answersOnRawResponse } from './raw-response-route.js';
 
 /**
- * The session of whatever a handler serves, for code that has an execution context (decorators,
- * guards, interceptors): the HTTP request's behind a controller or a GraphQL resolver, the
- * socket's behind a WebSocket message handler.
+ * The session of whatever a handler serves, for code that has an execution context (guards,
+ * interceptors, decorators of your own): the HTTP request's behind a controller or a GraphQL
+ * resolver, the socket's behind a WebSocket message handler. The same object `@Session()` gives
+ * the handler. Unlike an injected `SessionManager`, it leaves the guard or interceptor a singleton:
+ * `canActivate(context) { return sessionFromContext(context).newSegment('App\\Auth').get('user') ... }`.
+ * Throws for a context that has no session (an RPC handler, an operation over a GraphQL
+ * WebSocket transport).
  */
 export function sessionFromContext(context: ExecutionContext): SessionManager {
   const type = context.getType<string>();
