@@ -111,8 +111,11 @@ function isPrimitive(value: unknown, key: string, path: string): boolean {
       return fail(key, path, `${value} is not a finite number`);
     case 'object':
       return value === null;
-    default:
-      return fail(key, path, `${withArticle(typeof value)} is not a JSON value`);
+    default: {
+      // `undefined` is the value itself, not a kind of value: it takes no article.
+      const what = value === undefined ? 'undefined' : withArticle(typeof value);
+      return fail(key, path, `${what} is not a JSON value`);
+    }
   }
 }
 

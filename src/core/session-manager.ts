@@ -84,7 +84,9 @@ export class SessionManager {
   /**
    * Saves this request's changes now (like `session_write_close`), replayed onto the latest
    * stored state, and puts the cookie on the response if it has to change. Later changes are
-   * saved by a later commit. Called for you before the response goes out, unless you use `@Res()`.
+   * saved by a later commit. Called for you before the response goes out, `@Res()` included;
+   * call it yourself before streaming a response (once the headers are out, no cookie can follow),
+   * or to handle a `SessionStoreUnavailableError` or `SessionTooLargeError` in your own `try`.
    */
   commit(): Promise<void> {
     return this.#core.commit();

@@ -11,7 +11,12 @@ import { serializeRecord } from './session-record.js';
 
 /** CSRF protection settings: the `csrf` option of `SessionModule.forRoot()`. */
 export interface CsrfOptions {
-  /** Register the `CsrfGuard` globally. Default `true`. */
+  /**
+   * Put `CsrfGuard` on every HTTP route that takes one of `methods` (or `@All()`), in front of the
+   * controller's own guards; in an app that imports `GraphQLModule`, register it as a global guard
+   * instead, so that it reaches every resolver. With `false`, no guard is attached: apply
+   * `CsrfGuard` yourself where it is needed. Default `true`.
+   */
   guard?: boolean;
   /** Body field (urlencoded or JSON) that carries the token. Default `'__csrf_value'`. */
   field?: string;
@@ -62,7 +67,8 @@ export interface SessionModuleOptions {
   /**
    * Keep sessions out of shared caches: a response that carries the session cookie gets
    * `Cache-Control: private, no-store`, one whose handler read the session at least `private`
-   * (a `public` is replaced). Default `true`.
+   * (a `public` is replaced). The CSRF guard's check of a token reads the session too, so it
+   * counts. Default `true`.
    */
   cacheControl?: boolean;
   /**

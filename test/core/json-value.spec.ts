@@ -91,7 +91,7 @@ describe('assertJsonValue', () => {
   });
 
   it.each([
-    [undefined, /an undefined is not a JSON value/],
+    [undefined, /stored: undefined is not a JSON value/],
     [() => 1, /a function is not a JSON value/],
     [new (class Item {})(), /an Item instance is not a plain JSON object/],
     [new Date(0), /a Date instance is not a plain JSON object/],
