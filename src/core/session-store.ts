@@ -53,6 +53,11 @@ export interface SessionStore {
   /** Makes the store ready for the first request (connects a client); never rejects. */
   connect?(): Promise<void>;
   /**
+   * Undoes what the store did to the cache it was given (its event listeners), when the app
+   * stops: the cache is the app's, and may serve other apps (a test suite's, say) after it.
+   */
+  release?(): void;
+  /**
    * Checks a health probe makes beyond writing and reading a probe session (every Redis Cluster
    * master answers); rejects when one fails.
    */

@@ -156,10 +156,12 @@ export class SessionModule
 
   /**
    * Writes the counts of warnings repeated since they were last written (a store outage's
-   * failures are written once per 10 s), so none is lost when the app stops.
+   * failures are written once per 10 s), so none is lost when the app stops, and takes the
+   * module's listeners off the cache passed in `store`, which the app owns and may share.
    */
   onApplicationShutdown(): void {
     this.runtime.logger.flush?.();
+    this.runtime.store.release?.();
   }
 
   private hookHttpServer(): void {

@@ -28,6 +28,11 @@ export class KeyvSessionStore implements SessionStore {
     this.stores = cache.stores.map((keyv) => new WatchedKeyv(keyv));
   }
 
+  /** Takes the store's listeners off the app's Keyv stores, which outlive the app when shared. */
+  release(): void {
+    for (const store of this.stores) store.release();
+  }
+
   async load(key: string): Promise<StoreLookup> {
     return lookupOf(await this.readText(key));
   }

@@ -65,6 +65,8 @@ export class RedisSessionStore implements SessionStore {
   readonly atomic = true;
   private connecting: Promise<unknown> | undefined;
   private readonly recent = new RecentSessions();
+  // Keyv re-emits client errors; without a listener an `error` event would crash the process.
+  private readonly ignoreError = (): void => undefined;
 
   private constructor(
     private readonly keyv: Keyv,
@@ -76,8 +78,12 @@ export class RedisSessionStore implements SessionStore {
     /** On a cluster: told of every command, so one that fails or hangs re-reads the slot map. */
     private readonly follower: ClusterTopologyFollower | undefined,
   ) {
-    // Keyv re-emits client errors; without a listener an `error` event would crash the process.
-    keyv.on('error', () => undefined);
+    keyv.on('error', this.ignoreError);
+  }
+
+  /** Takes the store's listener off the app's Keyv, which outlives the app when shared. */
+  release(): void {
+    this.keyv.off('error', this.ignoreError);
   }
 
   /**

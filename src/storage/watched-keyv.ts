@@ -11,12 +11,19 @@ export class WatchedKeyv {
   private errors = 0;
   private lastError: unknown;
 
+  // The listener also keeps an `error` event from crashing the process as unhandled.
+  private readonly countError = (error: unknown): void => {
+    this.errors++;
+    this.lastError = error;
+  };
+
   constructor(readonly keyv: Keyv) {
-    // The listener also keeps an `error` event from crashing the process as unhandled.
-    keyv.on('error', (error: unknown) => {
-      this.errors++;
-      this.lastError = error;
-    });
+    keyv.on('error', this.countError);
+  }
+
+  /** Takes the listener off the Keyv, which belongs to the app and may serve another app after. */
+  release(): void {
+    this.keyv.off('error', this.countError);
   }
 
   /**
