@@ -29,8 +29,10 @@ export type JsonStorable<V> = V extends string | number | boolean | null
 /**
  * Throws a TypeError naming `key` unless `value` survives a JSON round trip unchanged: sessions
  * are stored as JSON, and a value that comes back different (a Date as a string, a Map as `{}`,
- * a dropped `undefined`) is a bug that would only show up on the next request. A value nested
- * more than {@link MAX_JSON_DEPTH} levels deep is refused too.
+ * an array's `undefined` as `null`) is a bug that would only show up on the next request. An
+ * object property whose value is `undefined` passes: it reads the same without its key, and
+ * {@link cloneJson} leaves it out, as JSON does. A value nested more than
+ * {@link MAX_JSON_DEPTH} levels deep is refused too.
  */
 export function assertJsonValue(value: unknown, key: string): void {
   // Most values are primitives: only an object needs the set of the objects on its path.
@@ -52,8 +54,9 @@ export function nestsTooDeep(value: unknown, depth = 0): boolean {
 }
 
 /**
- * A deep copy of a JSON value, so callers never share objects with the session. Iterative, so
- * no nesting depth can exhaust the stack.
+ * A deep copy of a JSON value, so callers never share objects with the session, without the
+ * object properties whose value is `undefined`. Iterative, so no nesting depth can exhaust the
+ * stack.
  */
 export function cloneJson<V>(value: V): V {
   if (typeof value !== 'object' || value === null) return primitive(value);
@@ -67,6 +70,9 @@ export function cloneJson<V>(value: V): V {
     } else {
       const copy = target as Record<string, unknown>;
       for (const [k, v] of Object.entries(source)) {
+        // An optional property left `undefined` (a DTO's, or `{ ...form, note }`) reads the same
+        // with or without its key: like JSON.stringify, the copy leaves it out.
+        if (v === undefined) continue;
         // A plain assignment to "__proto__" would swap the copy's prototype instead.
         if (k === '__proto__') {
           Object.defineProperty(copy, k, {
@@ -159,7 +165,10 @@ function checkObject(
     if (Object.getOwnPropertySymbols(value).length > 0) {
       fail(key, path, 'symbol keys do not survive JSON');
     }
-    for (const [k, v] of Object.entries(value)) check(v, key, `${path}.${k}`, seen, depth + 1);
+    for (const [k, v] of Object.entries(value)) {
+      // Left out, as JSON.stringify leaves it out (see `cloneJson`).
+      if (v !== undefined) check(v, key, `${path}.${k}`, seen, depth + 1);
+    }
   }
   seen.delete(value);
 }

@@ -72,7 +72,7 @@ describe('assertJsonValue', () => {
     ['a cyclic object', cyclic],
     ['a cyclic array', cyclicArray],
     ['a sparse array', [1, , 3]],
-    ['an undefined property', { a: undefined }],
+    ['undefined in an array', [1, undefined]],
     ['a nested function', { deep: [{ fn: () => 1 }] }],
     ['a symbol key', { [Symbol('s')]: 1 }],
     ['an Array subclass instance', new (class Items extends Array {})()],

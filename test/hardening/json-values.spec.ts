@@ -28,7 +28,7 @@ const rejected: Array<[string, () => unknown]> = [
   ['-Infinity', () => -Infinity],
   ['a Date nested in an object', () => ({ when: { at: new Date(0) } })],
   ['a function nested in an array', () => [1, () => 2]],
-  ['undefined nested in an object', () => ({ a: undefined })],
+  ['undefined nested in an array', () => ({ list: [1, undefined] })],
   ['a symbol-keyed property', () => ({ [Symbol('k')]: 1 })],
 ];
 
@@ -54,6 +54,25 @@ describe('values that JSON cannot round-trip', () => {
     await expect(set).rejects.toThrow(/flash-key/);
     await manager.commit();
     expect(store.calls.set).toBe(0);
+  });
+
+  it('stores an object without its properties left undefined, as JSON does (a DTO spread)', async () => {
+    const { request } = modelOnMemory();
+    const first = request();
+    const segment = first.manager.newSegment<Record<string, unknown>>('App\\Values');
+    // What `{ ...dto }` gives for a DTO whose optional field the client left out.
+    const form = { name: 'Ann', note: undefined, address: { city: 'Oslo', zip: undefined } };
+    await segment.set('form', form);
+    await segment.setFlash('sent', { ok: true, warning: undefined });
+    expect(await segment.get('form')).toEqual({ name: 'Ann', address: { city: 'Oslo' } });
+    await first.manager.commit();
+    const sid = /^sid=([^;]+)/.exec(first.exchange.cookies.get('sid')!)![1]!;
+
+    const later = request(`sid=${sid}`).manager.newSegment('App\\Values');
+    const stored = (await later.get('form')) as Record<string, unknown>;
+    expect(Object.keys(stored)).toEqual(['name', 'address']);
+    expect(Object.keys(stored.address as object)).toEqual(['city']);
+    expect(await later.getFlash('sent')).toEqual({ ok: true });
   });
 
   it('keeps earlier writes of the request when a later value is rejected', async () => {
