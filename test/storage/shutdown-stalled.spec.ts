@@ -1,3 +1,4 @@
+import type KeyvRedis from '@keyv/redis';
 import { Module } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { readFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ run.each(ADAPTERS)('shutdown with the guide’s store module on a stalled Redis 
     await redis?.stop();
   });
 
-  it('answers the requests in flight with 503 and closes the app without waiting for Redis', async () => {
+  it('answers the requests in flight with 503, closes the app and drops the connection without waiting for Redis', async () => {
     process.env.REDIS_URL = redis.url;
     @Module({
       imports: [
@@ -52,6 +53,11 @@ run.each(ADAPTERS)('shutdown with the guide’s store module on a stalled Redis 
     class AppModule {}
     const t = await startTestModule(adapter, { imports: [AppModule] });
     const sid = sidOf(await t.http().get('/put/before').expect(200))!;
+    // The connection must be gone, not only the app: an open socket keeps the process alive.
+    const client = (t.app.get<Cache>(SESSION_CACHE).stores[0]!.store as KeyvRedis<string>).client;
+    const disconnected = new Promise<'disconnected'>((resolve) =>
+      client.once('end', () => resolve('disconnected')),
+    );
 
     redis.freeze();
     try {
@@ -74,6 +80,11 @@ run.each(ADAPTERS)('shutdown with the guide’s store module on a stalled Redis 
         sleep(NO_HANG, 'still waiting', { ref: false }),
       ]);
       expect(outcome).toBe('closed');
+      const connection = await Promise.race([
+        disconnected,
+        sleep(NO_HANG, 'still connected', { ref: false }),
+      ]);
+      expect(connection).toBe('disconnected');
     } finally {
       redis.thaw();
     }
