@@ -135,11 +135,15 @@ class ResponseHold {
    */
   writeHead(writeHead: Call, args: unknown[], end: Call): unknown {
     const { res } = this;
-    // Node stores the headers at the first call of a response (writeHead, write, end,
-    // flushHeaders), and `headersSent` is true from then on. Held, that call leaves it false, and
-    // code that sets the status whenever it is false calls writeHead() again: compression()
-    // before each write() and end(). Node never sees such a call; replayed, it would throw.
-    if (this.held && !this.ended && args.length <= 1) return res;
+    if (this.held && !this.ended) {
+      // Node stores the headers at the first call of a response (writeHead, write, end,
+      // flushHeaders), and `headersSent` is true from then on. Held, that call leaves it false,
+      // and code that sets the status whenever it is false calls writeHead() again: compression()
+      // before each write() and end(). Node never sees such a call; replayed, it would throw.
+      if (args.length <= 1) return res;
+      // Any other second writeHead() Node refuses at once, where its caller can catch it.
+      throw headersSentError();
+    }
     // Node's own end(), write() and flushHeaders() call writeHead() with the status alone.
     if (args.length > 1 && !this.headersDecided && !res.headersSent) {
       args = applyWriteHeadHeaders(res, args);
@@ -332,6 +336,13 @@ class ResponseHold {
     res.once('finish', run);
     res.once('close', run);
   }
+}
+
+/** The error Node's `writeHead()` throws once a response's headers are stored. */
+function headersSentError(): Error {
+  return Object.assign(new Error('Cannot write headers after they are sent to the client'), {
+    code: 'ERR_HTTP_HEADERS_SENT',
+  });
 }
 
 /** A response's status and headers, as Node stores them at its first call. */

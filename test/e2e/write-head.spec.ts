@@ -83,6 +83,19 @@ class WriteHeadController {
     res.end('once');
   }
 
+  @Get('twice-with-headers')
+  async twiceWithHeaders(@Session() session: SessionManager, @Res() res: ServerResponse) {
+    await session.newSegment(SEG).set('step', 'twice-with-headers');
+    res.writeHead(201, { 'x-first': '1' });
+    try {
+      res.writeHead(202, { 'x-second': '1' });
+    } catch (error) {
+      res.end(`refused: ${(error as { code?: string }).code}`);
+      return;
+    }
+    res.end('not refused');
+  }
+
   @Get('untouched')
   untouched(@Res() res: ServerResponse) {
     res.writeHead(200, { 'content-type': 'text/plain' });
@@ -187,6 +200,14 @@ describe.each(STORES)('writeHead() and flushHeaders() on Express ($name)', ({ op
     const res = await t.http().get('/wh/twice').expect(200);
     expect(res.text).toBe('once');
     expect(await read(sidOf(res)!)).toBe('twice');
+  });
+
+  it('refuses a second writeHead() with headers at once, as Node does, so the handler can answer', async () => {
+    const res = await t.http().get('/wh/twice-with-headers').expect(201);
+    expect(res.text).toBe('refused: ERR_HTTP_HEADERS_SENT');
+    expect(res.headers['x-first']).toBe('1');
+    expect(res.headers['x-second']).toBeUndefined();
+    expect(await read(sidOf(res)!)).toBe('twice-with-headers');
   });
 
   it('leaves a response whose handler never used the session untouched', async () => {
