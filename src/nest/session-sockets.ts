@@ -51,10 +51,35 @@ export function withinMessage<T>(scope: MessageScope, handle: () => Observable<T
  * serves a socket whose handshake reached a server the module does not serve (a gateway on a
  * port of its own).
  */
-export function socketSession(client: object, runtime?: SessionRuntime): SessionManager {
+export function socketSession(
+  client: object,
+  runtime?: SessionRuntime,
+  message?: object,
+): SessionManager {
   const scope = messages.getStore();
   if (scope?.client === client) return (scope.session ??= newSocketSession(client, scope.runtime));
-  return newSocketSession(client, runtime);
+  if (message === undefined) return newSocketSession(client, runtime);
+  let early = earlySessions.get(message);
+  if (!early) {
+    early = newSocketSession(client, runtime);
+    earlySessions.set(message, early);
+  }
+  return early;
+}
+
+/**
+ * Sessions that guards asked for, by their message's arguments (the one array Nest hands the
+ * message's guards, interceptors and handler): Nest runs guards before interceptors, so a guard
+ * comes before `SessionInterceptor` has scoped the message. The interceptor takes the guard's
+ * session over, so the handler gets the same one and the guard's writes are committed with it.
+ */
+const earlySessions = new WeakMap<object, SessionManager>();
+
+/** The session a guard of the message with arguments `message` already asked for, if any. */
+export function takeEarlySession(message: object): SessionManager | undefined {
+  const early = earlySessions.get(message);
+  earlySessions.delete(message);
+  return early;
 }
 
 function newSocketSession(client: object, runtime: SessionRuntime | undefined): SessionManager {

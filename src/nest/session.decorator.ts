@@ -18,7 +18,7 @@ export function sessionFromContext(context: ExecutionContext): SessionManager {
   const type = context.getType<string>();
   if (type === 'ws') {
     const client = context.switchToWs().getClient<object>();
-    return socketSession(client, gatewayRuntimeOf(context.getClass()));
+    return socketSession(client, gatewayRuntimeOf(context.getClass()), context.getArgs());
   }
   const behind = contextRequestOf(context);
   if (!behind) {

@@ -21,7 +21,7 @@ import type { SessionManager } from '../core/session-manager.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { bindResponse, existingSessionOf } from '../http/request-session.js';
 import { contextRequestOf } from './context-request.js';
-import { withinMessage, type MessageScope } from './session-sockets.js';
+import { takeEarlySession, withinMessage, type MessageScope } from './session-sockets.js';
 
 /**
  * Commits the session at the end of each handler it applies to, for handlers that have no HTTP
@@ -47,6 +47,7 @@ export class SessionInterceptor implements NestInterceptor {
       const scope: MessageScope = {
         client: context.switchToWs().getClient<object>(),
         runtime: this.runtime,
+        session: takeEarlySession(context.getArgs()),
       };
       // Subscribed to within the message's scope, so that `SessionSockets.of()` in the values a
       // handler's stream produces later gets the message's session, committed with it.

@@ -34,6 +34,18 @@ describe.each(ADAPTERS)('Gateway sessions on %s', (http) => {
       expect(await socket.next('notes')).toEqual(['from http']);
     });
 
+    it("gives a guard using sessionFromContext() the handler's session, and commits its writes", async () => {
+      const cookie = await signIn('ada');
+      const socket = await t.connect({ cookie });
+      expect(await socket.next('hello')).toBe('ada');
+      socket.send('guarded');
+      expect(await socket.next('guarded')).toEqual({ checks: 1, same: true });
+      socket.send('guarded');
+      expect(await socket.next('guarded')).toEqual({ checks: 2, same: true });
+      const res = await t.http().get('/checks').set('Cookie', cookie).expect(200);
+      expect(res.body).toEqual({ count: 2 });
+    });
+
     it("commits a handler's write through the interceptor: the next HTTP request sees it", async () => {
       const cookie = await signIn('ada');
       const socket = await t.connect({ cookie });

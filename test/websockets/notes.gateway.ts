@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpCode, Post, UseFilters, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Injectable,
+  Post,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -14,6 +26,7 @@ import {
   SessionError,
   SessionExceptionFilter,
   SessionInterceptor,
+  sessionFromContext,
   SessionManager,
   SessionSockets,
 } from '../../src/index.js';
@@ -40,6 +53,23 @@ function sendTo(client: SocketClient, event: string, data: unknown): void {
 interface Reply<T> {
   event: string;
   data: T;
+}
+
+type Checks = { count: number };
+
+/** Lets signed-in sockets through, and counts the checks in their session. */
+@Injectable()
+class CountingGuard implements CanActivate {
+  static lastSession: SessionManager | undefined;
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const session = sessionFromContext(context);
+    CountingGuard.lastSession = session;
+    if ((await session.newSegment<Account>('account').get('user')) === undefined) return false;
+    const checks = session.newSegment<Checks>('checks');
+    await checks.set('count', (await checks.get('count', 0)) + 1);
+    return true;
+  }
 }
 
 @WebSocketGateway()
@@ -102,6 +132,17 @@ export class NotesGateway implements OnGatewayConnection {
     );
   }
 
+  /**
+   * Behind a guard that reads and writes the message's session through `sessionFromContext()`:
+   * Nest runs it before `SessionInterceptor`, and the handler must still get the same session.
+   */
+  @SubscribeMessage('guarded')
+  @UseGuards(CountingGuard)
+  async guarded(@Session() session: SessionManager): Promise<Reply<unknown>> {
+    const checks = await session.newSegment<Checks>('checks').get('count', 0);
+    return { event: 'guarded', data: { checks, same: session === CountingGuard.lastSession } };
+  }
+
   /** `addEach`, then an error, which comes while the last value's write is being committed. */
   @SubscribeMessage('addThenFail')
   addThenFail(
@@ -133,6 +174,11 @@ export class AccountController {
   @Get('notes')
   async notes(@Segment('notes') notes: Segment<Notes>): Promise<string[]> {
     return (await notes.get('items')) ?? [];
+  }
+
+  @Get('checks')
+  async checks(@Segment('checks') checks: Segment<Checks>): Promise<Checks> {
+    return { count: await checks.get('count', 0) };
   }
 
   @Post('notes')
