@@ -25,16 +25,16 @@ describe('RepeatedWarnings (one line per warning per 10 s)', () => {
     jest.advanceTimersByTime(1);
     expect(written).toEqual([
       'Session store unavailable: load failed (down)',
-      'Session store unavailable: load failed (down) (1200 more times within 10 s)',
+      'Session store unavailable: load failed (down) (1200 more like it within 10 s)',
     ]);
   });
 
-  it('says "time" for one repeat, and nothing more when a window had none', () => {
+  it('writes a count for a window with repeats only', () => {
     warnings.warn('a');
     warnings.warn('a');
     warnings.warn('b');
     jest.advanceTimersByTime(REPEAT_WINDOW_MS);
-    expect(written).toEqual(['a', 'b', 'a (1 more time within 10 s)']);
+    expect(written).toEqual(['a', 'b', 'a (1 more like it within 10 s)']);
   });
 
   it('writes the warning again at once after its window ended', () => {
@@ -42,7 +42,21 @@ describe('RepeatedWarnings (one line per warning per 10 s)', () => {
     warnings.warn('a');
     jest.advanceTimersByTime(REPEAT_WINDOW_MS);
     warnings.warn('a');
-    expect(written).toEqual(['a', 'a (1 more time within 10 s)', 'a']);
+    expect(written).toEqual(['a', 'a (1 more like it within 10 s)', 'a']);
+  });
+
+  it('counts a message that differs only in its numbers with the first', () => {
+    warnings.warn('commit failed (no answer in 300 ms)');
+    warnings.warn('commit failed (no answer in 299 ms)');
+    warnings.warn('Session too large: 70000 bytes over maxSize 65536');
+    warnings.warn('Session too large: 71234 bytes over maxSize 65536');
+    jest.advanceTimersByTime(REPEAT_WINDOW_MS);
+    expect(written).toEqual([
+      'commit failed (no answer in 300 ms)',
+      'Session too large: 70000 bytes over maxSize 65536',
+      'commit failed (no answer in 300 ms) (1 more like it within 10 s)',
+      'Session too large: 70000 bytes over maxSize 65536 (1 more like it within 10 s)',
+    ]);
   });
 
   it('counts each message on its own', () => {
@@ -55,8 +69,8 @@ describe('RepeatedWarnings (one line per warning per 10 s)', () => {
     expect(written).toEqual([
       'load failed',
       'commit failed',
-      'load failed (1 more time within 10 s)',
-      'commit failed (2 more times within 10 s)',
+      'load failed (1 more like it within 10 s)',
+      'commit failed (2 more like it within 10 s)',
     ]);
   });
 
@@ -64,15 +78,17 @@ describe('RepeatedWarnings (one line per warning per 10 s)', () => {
     warnings.warn('a');
     warnings.warn('a');
     warnings.flush();
-    expect(written).toEqual(['a', 'a (1 more time within 10 s)']);
+    expect(written).toEqual(['a', 'a (1 more like it within 10 s)']);
     expect(jest.getTimerCount()).toBe(0);
     warnings.warn('a');
     expect(written).toHaveLength(3);
   });
 
   it('writes every message past the first hundred different ones in a window: no unbounded count', () => {
-    for (let i = 0; i < 150; i++) warnings.warn(`corrupt data under key ${i}`);
-    for (let i = 0; i < 150; i++) warnings.warn(`corrupt data under key ${i}`);
+    // Keys of letters only: messages that differ in their numbers alone count as one.
+    const key = (i: number) => String.fromCharCode(97 + (i % 26), 97 + Math.floor(i / 26));
+    for (let i = 0; i < 150; i++) warnings.warn(`corrupt data under key ${key(i)}`);
+    for (let i = 0; i < 150; i++) warnings.warn(`corrupt data under key ${key(i)}`);
     // The first hundred are counted; the other fifty are written each time.
     expect(written).toHaveLength(150 + 50);
     expect(jest.getTimerCount()).toBe(100);
