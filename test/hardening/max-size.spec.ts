@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
+import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { CsrfTestController } from '../support/controllers/csrf-controllers.js';
 import { barrier, HardeningController } from '../support/controllers/hardening-controller.js';
 import { RegistryController } from '../support/controllers/registry-controller.js';
@@ -20,6 +21,8 @@ describe.each(ADAPTERS)('maxSize (%s)', (adapter) => {
   // Every warning the module logs, by message: the 413's details go there, not to the client.
   let warnings: string[];
   beforeEach(() => {
+    // Warnings alike are counted for 10 s, not repeated: each test's own start afresh.
+    t.app.get(SessionRuntime).logger.flush?.();
     warnings = [];
     jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
       warnings.push(String(message));
