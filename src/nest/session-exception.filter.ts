@@ -57,8 +57,9 @@ export class SessionExceptionFilter implements ExceptionFilter {
 
   /**
    * Nest calls it with a session failure a handler, guard or interceptor threw: logs its message
-   * as a warning (the same message again within 10 s is counted, not repeated) and answers the client in its handler's way (an HTTP status and JSON body, a
-   * GraphQL error, a WebSocket `exception` event, an RPC error), as the class describes.
+   * as a warning (one like it within 10 s is counted, not repeated) and answers the client in its
+   * handler's way (an HTTP status and JSON body, a GraphQL error, a WebSocket `exception` event,
+   * an RPC error), as the class describes.
    */
   catch(error: SessionFailure, host: ArgumentsHost): void | Observable<never> {
     const failure: SessionFailureResponse | typeof SESSION_UNAVAILABLE =

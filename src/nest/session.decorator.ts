@@ -8,9 +8,10 @@ import { answersOnRawResponse } from './raw-response-route.js';
 /**
  * The session of whatever a handler serves, for code that has an execution context (guards,
  * interceptors, decorators of your own): the HTTP request's behind a controller or a GraphQL
- * resolver, the socket's behind a WebSocket message handler. The same object `@Session()` gives
- * the handler. Unlike an injected `SessionManager`, it leaves the guard or interceptor a singleton:
- * `canActivate(context) { return sessionFromContext(context).newSegment('App\\Auth').get('user') ... }`.
+ * resolver, the socket's behind a WebSocket message handler (a gateway guard's too, which
+ * `SessionInterceptor` then takes over). The same object `@Session()` gives the handler. Unlike an
+ * injected `SessionManager`, it leaves the guard or interceptor a singleton:
+ * `sessionFromContext(context).newSegment('App\\Auth').get('user')` in `canActivate(context)`.
  * Throws for a context that has no session (an RPC handler, an operation over a GraphQL
  * WebSocket transport).
  */
