@@ -27,6 +27,12 @@ export class ChangeLog {
   private notGrowing: SessionChange[] | undefined;
   /** Segments whose flash values read in this request stay stored (`keepFlash()`). */
   private keptFlash: Set<string> | undefined;
+  /**
+   * Consumptions of flash values that a commit of this request already stored (an explicit
+   * `commit()`, or the first `getCsrfToken()` of a session without a secret): a `keepFlash()`
+   * after it stores those values again.
+   */
+  private committedConsumptions: (SessionChange & { kind: 'consumeFlash' })[] | undefined;
   /** At least the serialized size of the session as this request sees it, in bytes. */
   sizeBound = 0;
 
@@ -147,18 +153,31 @@ export class ChangeLog {
     this.sizeBound += Math.max(growth, 0);
   }
 
-  /** Forgets this request's consumptions of `segment`'s flash values, now and later. */
+  /**
+   * Forgets this request's consumptions of `segment`'s flash values, now and later; those a
+   * commit already stored are logged to be stored again.
+   */
   keepFlash(segment: string): void {
     (this.keptFlash ??= new Set()).add(segment);
     this.entries = this.entries.filter(
       (c) => !(c.kind === 'consumeFlash' && c.segment === segment),
     );
+    if (!this.committedConsumptions) return;
+    const others: (SessionChange & { kind: 'consumeFlash' })[] = [];
+    for (const c of this.committedConsumptions) {
+      if (c.segment !== segment) others.push(c);
+      else this.entries.push({ kind: 'restoreFlash', segment, key: c.key, json: c.json });
+    }
+    this.committedConsumptions = others;
   }
 
   /** Hands the logged changes to a commit; changes made after it are logged for the next one. */
   take(): SessionChange[] {
     const taken = this.entries;
     this.entries = [];
+    for (const change of taken) {
+      if (change.kind === 'consumeFlash') (this.committedConsumptions ??= []).push(change);
+    }
     return taken;
   }
 
@@ -179,6 +198,7 @@ export class ChangeLog {
   reset(size: number): void {
     this.entries = [];
     this.keptFlash?.clear();
+    this.committedConsumptions = undefined;
     this.sizeBound = size;
   }
 

@@ -80,9 +80,10 @@ export interface Segment<T extends object = Record<string, unknown>> {
   /** Removes every flash value of this segment. */
   clearFlash(): Promise<void>;
   /**
-   * Flash values read by this request stay stored for one more read. Not those a commit in this
-   * request already removed from the store: an explicit `commit()`, or the first
-   * `getCsrfToken()` of a session without a CSRF secret, which stores the session at once.
+   * Flash values read by this request stay stored for one more read, wherever in the request it
+   * is called: values that a commit in this request already removed from the store (an explicit
+   * `commit()`, or the first `getCsrfToken()` of a session without a CSRF secret) are stored
+   * again, unless a newer flash value was set under the same key meanwhile.
    */
   keepFlash(): Promise<void>;
 }
@@ -112,7 +113,7 @@ export interface SegmentHost {
   change(change: SessionChange): void;
   /** Like {@link SegmentHost.change}, but refused with `SessionTooLargeError` when it breaks `maxSize`. */
   changeWithinLimit(change: SessionChange & { segment: string; key: string; value: unknown }): void;
-  /** Forgets this request's consumptions of `segment`'s flash values. */
+  /** Keeps the flash values of `segment` that this request read, or reads later, stored. */
   keepFlash(segment: string): void;
   /** Whether reading a flash value consumes it in this request (not for HEAD or OPTIONS). */
   readonly consumesFlash: boolean;

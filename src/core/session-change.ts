@@ -22,6 +22,11 @@ export type SessionChange =
   | { kind: 'clearAll' }
   | { kind: 'setFlash'; segment: string; key: string; value: unknown }
   | { kind: 'consumeFlash'; segment: string; key: string; json: string }
+  /**
+   * A flash value this request read and a commit already removed, stored again by a later
+   * `keepFlash()`; a flash value set meanwhile under the same key is newer and stays.
+   */
+  | { kind: 'restoreFlash'; segment: string; key: string; json: string }
   | { kind: 'clearFlash'; segment: string }
   /**
    * A new CSRF secret; with `ifAbsent`, only for a session without one: the first token of a
@@ -67,6 +72,13 @@ export function applyChange(record: SessionRecord, change: SessionChange): void 
         JSON.stringify(segment.flash.get(change.key)) === change.json
       ) {
         writableFlash(segment).delete(change.key);
+      }
+      return;
+    }
+    case 'restoreFlash': {
+      const segment = segmentOf(record, change.segment);
+      if (!segment.flash.has(change.key)) {
+        writableFlash(segment).set(change.key, JSON.parse(change.json));
       }
       return;
     }

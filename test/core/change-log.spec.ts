@@ -110,6 +110,55 @@ describe('ChangeLog.keepFlash', () => {
   });
 });
 
+describe('ChangeLog.keepFlash after a commit in the request', () => {
+  const consume = (segment: string, key: string, value: unknown) =>
+    ({ kind: 'consumeFlash', segment, key, json: JSON.stringify(value) }) as const;
+
+  /** A log whose consumption of `notice` (and of `App\\Other`'s `x`) a commit took. */
+  function committedRead() {
+    const mine = recordWith({}, { notice: { text: 'hi' } });
+    segmentOf(mine, 'App\\Other').flash.set('x', 1);
+    const log = logFor(mine, 65_536);
+    log.record(mine, consume(SEGMENT, 'notice', { text: 'hi' }));
+    log.record(mine, consume('App\\Other', 'x', 1));
+    log.take();
+    return { mine, log };
+  }
+
+  it("logs the segment's committed consumptions to be stored again, and only that segment's", () => {
+    const { log } = committedRead();
+    log.keepFlash(SEGMENT);
+    const stored = recordWith({});
+    log.replayOnto(stored);
+    expect(stored.segments.get(SEGMENT)!.flash.get('notice')).toEqual({ text: 'hi' });
+    expect(stored.segments.get('App\\Other')).toBeUndefined();
+    expect(log.keepsFlash).toBe(true);
+  });
+
+  it('stores them again once only, however often keepFlash() is called', () => {
+    const { log } = committedRead();
+    log.keepFlash(SEGMENT);
+    expect(log.take()).toHaveLength(1);
+    log.keepFlash(SEGMENT);
+    expect(log.length).toBe(0);
+  });
+
+  it('leaves a newer flash value set under the same key meanwhile', () => {
+    const { log } = committedRead();
+    log.keepFlash(SEGMENT);
+    const stored = recordWith({}, { notice: 'newer' });
+    log.replayOnto(stored);
+    expect(stored.segments.get(SEGMENT)!.flash.get('notice')).toBe('newer');
+  });
+
+  it('forgets the committed consumptions of a session forgotten', () => {
+    const { log } = committedRead();
+    log.reset(0);
+    log.keepFlash(SEGMENT);
+    expect(log.length).toBe(0);
+  });
+});
+
 describe('ChangeLog.recordWithinLimit', () => {
   it('accepts a write within the budget and grows its bound', () => {
     const record = recordWith({});

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { Segment } from '../../src/index.js';
+import { Segment, Session, SessionManager } from '../../src/index.js';
 import { countingCache, type StoreCalls } from '../support/stores/counting-cache.js';
 import { redisCache } from '../support/stores/redis-cache.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
@@ -47,6 +47,46 @@ class KeepController {
     const value = await seg.getFlash('notice', 'none');
     await seg.keepFlash();
     return { value };
+  }
+
+  /** A read, an explicit commit (which stores the read), then keepFlash(). */
+  @Get('get-commit-keep')
+  async getCommitKeep(@Session() session: SessionManager) {
+    const seg = session.newSegment(FLASH);
+    const value = await seg.getFlash('notice', 'none');
+    await session.commit();
+    await seg.keepFlash();
+    return { value };
+  }
+
+  /** A read, the session's first CSRF token (which stores the session), then keepFlash(). */
+  @Get('get-csrf-keep')
+  async getCsrfKeep(@Session() session: SessionManager) {
+    const seg = session.newSegment(FLASH);
+    const value = await seg.getFlash('notice', 'none');
+    const token = (await session.getCsrfToken()).getValue();
+    await seg.keepFlash();
+    return { value, token };
+  }
+
+  /** A read and a commit; a newer flash is set by another request; then keepFlash(). */
+  @Get('get-commit-wait-keep')
+  async getCommitWaitKeep(@Session() session: SessionManager) {
+    const seg = session.newSegment(FLASH);
+    const value = await seg.getFlash('notice', 'none');
+    await session.commit();
+    await new Promise<void>((resolve) => this.committed?.(resolve));
+    await seg.keepFlash();
+    return { value };
+  }
+
+  /** Told when `get-commit-wait-keep` has committed, with the function that lets it go on. */
+  committed: ((resume: () => void) => void) | undefined;
+
+  @Get('set-newer')
+  async setNewer(@Segment(FLASH) seg: Segment) {
+    await seg.setFlash('notice', 'newer');
+    return { ok: true };
   }
 }
 
@@ -98,6 +138,29 @@ describe.each(CASES)('keepFlash ($store store, $adapter)', ({ store, adapter }) 
     expect(res.body).toEqual({ value: 'new session' });
     const cookie = `sid=${sidOf(res)!}`;
     expect((await read(cookie)).body).toEqual({ value: 'new session' });
+    expect((await read(cookie)).body).toEqual({ value: 'none' });
+  });
+
+  it.each(['/keep/get-commit-keep', '/keep/get-csrf-keep'])(
+    'keeps a value that a commit in the request already stored as read (%s)',
+    async (path) => {
+      const cookie = await withFlash();
+      expect((await read(cookie, path)).body).toMatchObject({ value: 'saved' });
+      expect((await read(cookie)).body).toEqual({ value: 'saved' });
+      expect((await read(cookie)).body).toEqual({ value: 'none' });
+    },
+  );
+
+  it('does not put back a kept value over a newer flash set after the commit', async () => {
+    const cookie = await withFlash();
+    const controller = t.app.get(KeepController);
+    const committed = new Promise<() => void>((resolve) => (controller.committed = resolve));
+    const waiting = read(cookie, '/keep/get-commit-wait-keep').then((res) => res);
+    const resume = await committed;
+    await read(cookie, '/keep/set-newer');
+    resume();
+    expect((await waiting).body).toEqual({ value: 'saved' });
+    expect((await read(cookie)).body).toEqual({ value: 'newer' });
     expect((await read(cookie)).body).toEqual({ value: 'none' });
   });
 
