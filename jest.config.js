@@ -2,7 +2,11 @@
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The guide's examples import the package by name, as an app does.
+    '^nest-aura-session$': '<rootDir>/src/index.ts',
+  },
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
@@ -17,8 +21,8 @@ export default {
       },
     ],
   },
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.spec.ts'],
+  roots: ['<rootDir>/test', '<rootDir>/docs/examples'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/consumers/'],
   testTimeout: 30000,
   // Children the tests start (redis-server, app processes) never keep Jest running, and any a
