@@ -1,4 +1,5 @@
 import type { Cache } from 'cache-manager';
+import { Socket } from 'node:net';
 import {
   closeClusterSessionCache,
   createClusterSessionCache,
@@ -17,6 +18,14 @@ const STARTUP = 5000;
 const CLOSE_BOUND = 5000;
 
 const run = redisAvailable('cluster: startup') ? describe : describe.skip;
+
+/** This process's open connections to the node on `port`. */
+function connectionsTo(port: number): Socket[] {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles.filter(
+    (h): h is Socket => h instanceof Socket && h.remotePort === port && !h.destroyed,
+  );
+}
 
 run('the Redis Cluster recipe at startup', () => {
   let cluster: RedisCluster;
@@ -67,7 +76,7 @@ run('the Redis Cluster recipe at startup', () => {
     }
   }, 30_000);
 
-  it("the recipe's close ends while a master is stalled with commands pending on it", async () => {
+  it("the recipe's close ends, its connections gone, while a master is stalled with commands pending on it", async () => {
     const [stalled, live] = await cluster.masterPorts();
     const pid = cluster.nodes.find((node) => node.port === stalled)!.pid!;
     const stores = await createClusterSessionCache(
@@ -86,11 +95,15 @@ run('the Redis Cluster recipe at startup', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(answered).toBeGreaterThan(0);
       expect(answered).toBeLessThan(30);
+      expect(connectionsTo(stalled!).length).toBeGreaterThan(0);
       const closed = await Promise.race([
         closeClusterSessionCache(stores).then(() => 'closed'),
         new Promise((resolve) => setTimeout(resolve, CLOSE_BOUND, 'still closing').unref()),
       ]);
       expect(closed).toBe('closed');
+      // An open socket would keep the process alive after the app stopped.
+      expect(connectionsTo(stalled!)).toEqual([]);
+      expect(connectionsTo(live!)).toEqual([]);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
