@@ -48,9 +48,16 @@ export function contextRequestOf(context: ExecutionContext): ContextRequest | un
 /**
  * The HTTP request Nest's `REQUEST` stands for: itself behind a controller, the one inside the
  * GraphQL context a request-scoped provider of a resolver receives instead. Throws where there is
- * no HTTP request behind it (a GraphQL operation over WebSocket).
+ * no HTTP request behind it (a GraphQL operation over WebSocket), or no request at all: Nest
+ * hands `undefined` to a provider resolved outside a request (`moduleRef.resolve()` in a test or a
+ * script, a standalone application context).
  */
-export function injectedRequest(injected: object): ContextRequest {
+export function injectedRequest(injected: unknown): ContextRequest {
+  if (typeof injected !== 'object' || injected === null) {
+    throw new Error(
+      'No session here: an injected SessionManager needs an HTTP request behind it, and Nest resolved it outside any request (moduleRef.resolve() without a request registered for its context id, or a standalone application context)',
+    );
+  }
   if ('headers' in injected) return { request: injected, response: undefined };
   const behind = graphqlContextRequest(injected);
   if (behind) return behind;

@@ -35,7 +35,7 @@ const sessionManagerProvider: Provider = {
   provide: SessionManager,
   scope: Scope.REQUEST,
   inject: [REQUEST, SessionRuntime],
-  useFactory: (injected: object, runtime: SessionRuntime) => {
+  useFactory: (injected: unknown, runtime: SessionRuntime) => {
     const { request, response } = injectedRequest(injected);
     if (response !== undefined) bindResponse(request, response);
     return sessionOf(request, runtime);

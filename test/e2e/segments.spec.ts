@@ -203,6 +203,12 @@ describe.each(ADAPTERS)('segments (%s)', (adapter) => {
   });
 
   describe('sharing', () => {
+    it('refuses to build an injected manager outside any request, saying why', async () => {
+      await expect(t.app.resolve(ScopedSharedReader)).rejects.toThrow(
+        /No session here: an injected SessionManager needs an HTTP request behind it, and Nest resolved it outside any request/,
+      );
+    });
+
     it('shows a write made through the decorator to the manager and to services', async () => {
       const res = await t.http().get('/shared/decorator-write').expect(200);
       const cookie = `sid=${sidOf(res)!}`;
