@@ -31,7 +31,8 @@ export class SessionStoreModule implements OnApplicationShutdown {
     // Every request has been answered by now: a command still waiting for Redis is one the
     // session module gave up on (storeTimeout). A graceful close() would wait for its answer, so
     // on a stalled Redis it would hold the shutdown until Redis resumes; destroy() does not.
-    const redis = (this.cache.stores[0]!.store as KeyvRedis<string>).client;
-    if (redis.isOpen) redis.destroy();
+    // (A test that replaced the cache, with overrideProvider(SESSION_CACHE), has no client.)
+    const redis = (this.cache.stores[0]?.store as Partial<KeyvRedis<string>> | undefined)?.client;
+    if (redis?.isOpen) redis.destroy();
   }
 }
