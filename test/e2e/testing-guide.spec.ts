@@ -1,11 +1,14 @@
 import { jest } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
+import { Logger, Module, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
-import { AccountModule } from '../../docs/examples/testing/account.module.js';
-import { CsrfGuard } from '../../src/index.js';
+import { createCache, type Cache } from 'cache-manager';
+import { SESSION_CACHE, SessionStoreModule } from '../../docs/examples/session-store.module.js';
+import { AccountController, AccountModule } from '../../docs/examples/testing/account.module.js';
+import { CsrfGuard, SessionModule } from '../../src/index.js';
+import { ADAPTERS } from '../support/apps/test-app.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -30,8 +33,67 @@ describe('the testing guide', () => {
         '<!-- snippet: skip a Jest spec: the test suite runs this exact file, docs/examples/testing/account.e2e-spec.ts -->',
       ),
     ).toBe(read('docs/examples/testing/account.e2e-spec.ts'));
+    expect(
+      blockAfter(
+        guide,
+        '<!-- snippet: skip a Jest spec: the test suite runs this exact file, docs/examples/testing/account.controller.spec.ts -->',
+      ),
+    ).toBe(read('docs/examples/testing/account.controller.spec.ts'));
   });
 });
+
+describe.each(ADAPTERS)(
+  "the testing guide's Redis override, on the module of the store guide (%s)",
+  (adapter) => {
+    it('runs the app without Redis once SESSION_CACHE is a cache in memory, and closes it', async () => {
+      // Nothing listens here: a Redis client the override did not replace would answer 503s.
+      process.env.REDIS_URL = 'redis://127.0.0.1:1';
+      @Module({
+        imports: [
+          SessionModule.forRootAsync({
+            imports: [SessionStoreModule],
+            inject: [SESSION_CACHE],
+            useFactory: (store: Cache) => ({ store }),
+          }),
+        ],
+        controllers: [AccountController],
+      })
+      class AppModule {}
+      const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+        .overrideProvider(SESSION_CACHE)
+        .useValue(createCache())
+        .compile();
+      const app: INestApplication =
+        adapter === 'fastify'
+          ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+              logger: false,
+            })
+          : moduleRef.createNestApplication({ logger: false });
+      await app.init();
+      if (adapter === 'fastify') {
+        await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+      }
+      try {
+        const agent = request.agent(app.getHttpServer());
+        const { body } = await agent.get('/csrf-token').expect(200);
+        await agent
+          .post('/login')
+          .set('X-CSRF-Token', body.token)
+          .send({ user: 'ada' })
+          .expect(201);
+        await agent.get('/me').expect(200, { user: 'ada', notice: 'Welcome, ada' });
+      } finally {
+        // Nest 12 logs a failed shutdown hook (Nest 11 rejects the close with it).
+        const logged = jest.spyOn(Logger, 'error').mockImplementation(() => undefined);
+        await app.close();
+        const errors = logged.mock.calls;
+        logged.mockRestore();
+        expect(errors).toEqual([]);
+        delete process.env.REDIS_URL;
+      }
+    });
+  },
+);
 
 // The guide's spec runs on Express as it stands; its cases run here on Fastify, with the lines
 // the guide adds for Fastify.

@@ -2,7 +2,7 @@
 import { Body, Controller, Get, Module, Post, UnauthorizedException } from '@nestjs/common';
 import { Segment, Session, SessionManager, SessionModule } from 'nest-aura-session';
 
-interface Account {
+export interface Account {
   user: string;
 }
 
