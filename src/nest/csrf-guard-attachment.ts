@@ -12,15 +12,20 @@ const METHOD_METADATA = 'method';
 type Handler = (...args: unknown[]) => unknown;
 type ClassType = abstract new (...args: never[]) => unknown;
 
+// The token of the options every `GraphQLModule.forRoot()`/`forRootAsync()` provides
+// (`GRAPHQL_MODULE_OPTIONS` of `@nestjs/graphql`): a string, so it survives a bundler that
+// renames classes, as a minifying webpack or esbuild build does to `GraphQLModule` itself.
+const GRAPHQL_MODULE_OPTIONS = 'GqlModuleOptions';
+
 /**
- * Whether the app serves GraphQL (`@nestjs/graphql`'s `GraphQLModule`, found by name so that the
- * package is never loaded). Its resolvers may be provided by factories or values whose classes
- * are unknown until they are built, after the guards of routes are read: such an app keeps the
- * CSRF guard global, where it reaches every resolver.
+ * Whether the app serves GraphQL (`@nestjs/graphql`'s `GraphQLModule`, found by the token of its
+ * options so that the package is never loaded). Its resolvers may be provided by factories or
+ * values whose classes are unknown until they are built, after the guards of routes are read:
+ * such an app keeps the CSRF guard global, where it reaches every resolver.
  */
 export function servesGraphql(modules: ModulesContainer): boolean {
   for (const module of modules.values()) {
-    if (module.metatype?.name === 'GraphQLModule') return true;
+    if (module.providers.has(GRAPHQL_MODULE_OPTIONS)) return true;
   }
   return false;
 }

@@ -102,6 +102,36 @@ describe.each(SETUPS)('CSRF guard on resolvers however provided ($name)', (setup
   });
 });
 
+describe.each(SETUPS)('CSRF guard in a bundle that renamed GraphQLModule ($name)', (setup) => {
+  let t: GraphqlApp;
+  const name = Object.getOwnPropertyDescriptor(GraphQLModule, 'name')!;
+  beforeAll(async () => {
+    // What a minifying bundler (terser's default) does to the class.
+    Object.defineProperty(GraphQLModule, 'name', { ...name, value: 'e' });
+    const { startGraphqlApp } = await import('./graphql-app.js');
+    t = await startGraphqlApp(setup, {}, [ClassResolver]);
+  });
+  afterAll(async () => {
+    Object.defineProperty(GraphQLModule, 'name', name);
+    await t?.close();
+  });
+
+  it('still refuses a mutation without a token, which does not run', async () => {
+    const before = writes;
+    const res = await t
+      .http()
+      .post('/graphql')
+      .set({ 'Sec-Fetch-Site': 'same-origin' })
+      .send({ query: 'mutation { doA }' })
+      .then(resultOf);
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'csrf_token_missing',
+    });
+    expect(writes).toBe(before);
+  });
+});
+
 @Resolver()
 class HandGuardedResolver {
   @Query(() => Boolean) pingE(): boolean {
