@@ -1,6 +1,7 @@
 import { ServerResponse } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
 import { newSessionManager, type SessionManager } from '../core/session-manager.js';
+import { SessionError } from '../core/errors.js';
 import type { SessionRuntime } from '../core/session-runtime.js';
 import { holdResponseUntilCommitted, isHeld } from './response-hold.js';
 import { ExpressExchange, type ExpressRequestLike } from './express-exchange.js';
@@ -63,13 +64,25 @@ interface SessionSlots {
 /** The HTTP frameworks whose requests carry sessions. */
 export type HttpFramework = 'express' | 'fastify';
 
-/** Makes `runtime` the session runtime of every request served by `httpInstance`. */
+/**
+ * Makes `runtime` the session runtime of every request served by `httpInstance`. Refuses a second
+ * runtime for the same server: the module imported twice in one app, where each import has its own
+ * options and store, one of them would serve every route, and what injects the other (a
+ * `SessionRegistry`, say) would see none of its sessions.
+ */
 export function attachRuntime(
   httpInstance: object,
   runtime: SessionRuntime,
   framework: HttpFramework,
   heldByPrototype = false,
 ): void {
+  const attached = (httpInstance as BindingSlot)[BINDING];
+  if (attached && attached.runtime !== runtime) {
+    throw new SessionError(
+      'SESSION_OPTIONS_INVALID',
+      'SessionModule is imported more than once in this app: each import has its own options and store, and only one can serve its routes. Import SessionModule.forRoot() (or forRootAsync()) once, in the root module: the module is global, so feature modules inject SessionManager and SessionRegistry without importing it',
+    );
+  }
   (httpInstance as BindingSlot)[BINDING] = { runtime, framework, heldByPrototype };
   if (framework === 'fastify') fastifyRuntimes.add(runtime);
 }

@@ -169,17 +169,19 @@ export class SessionModule
     if (!adapter) return;
     const instance = adapter.getInstance<object>();
     const server = adapter.getHttpServer() as UpgradeSource | undefined;
-    if (server) serveSocketSessions(server, this.runtime);
+    // Attached first: a second module of other options is refused before it hooks anything.
     if (adapter.getType() === 'fastify') {
       attachRuntime(instance, this.runtime, 'fastify');
+      if (server) serveSocketSessions(server, this.runtime);
       installFastifyCommitHook(instance as FastifyHookHost, this.runtime.logger);
       return;
     }
     // Express gives each app its own response prototype: hold its responses there, once.
     const appResponse = (instance as { response?: unknown }).response;
     const heldByPrototype = typeof appResponse === 'object' && appResponse !== null;
-    if (heldByPrototype) installResponseHold(appResponse);
     attachRuntime(instance, this.runtime, 'express', heldByPrototype);
+    if (server) serveSocketSessions(server, this.runtime);
+    if (heldByPrototype) installResponseHold(appResponse);
   }
 
   /**

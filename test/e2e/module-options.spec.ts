@@ -218,6 +218,23 @@ describe.each(ADAPTERS)('module options (%s)', (adapter) => {
     });
   });
 
+  it.each([
+    ['other options', { cookie: { name: 'feature_sid' } }],
+    ['the same options', { cookie: { name: 'app_sid' } }],
+  ])(
+    'refuses SessionModule imported again by a feature module, with %s (a store of its own)',
+    async (_, featureOptions) => {
+      @Module({ imports: [SessionModule.forRoot(featureOptions)] })
+      class FeatureModule {}
+      const app = startApp(adapter, [
+        SessionModule.forRoot({ cookie: { name: 'app_sid' } }),
+        FeatureModule as unknown as DynamicModule,
+      ]);
+      await expect(app).rejects.toThrow(/SessionModule is imported more than once in this app/);
+      await expect(app).rejects.toMatchObject({ code: 'SESSION_OPTIONS_INVALID' });
+    },
+  );
+
   it('refuses an isGlobal that is not a boolean, which Nest would read as truthy', () => {
     const options = { isGlobal: 'no' } as unknown as SessionModuleOptions;
     expect(() => SessionModule.forRoot(options)).toThrow(
