@@ -48,14 +48,15 @@ export function contextRequestOf(context: ExecutionContext): ContextRequest | un
 /**
  * The HTTP request Nest's `REQUEST` stands for: itself behind a controller, the one inside the
  * GraphQL context a request-scoped provider of a resolver receives instead. Throws where there is
- * no HTTP request behind it (a GraphQL operation over WebSocket), or no request at all: Nest
- * hands `undefined` to a provider resolved outside a request (`moduleRef.resolve()` in a test or a
- * script, a standalone application context).
+ * no HTTP request behind it (a GraphQL operation over WebSocket, a durable provider, which gets its
+ * strategy's payload), or no request at all: Nest hands `undefined` to a provider resolved outside
+ * a request (`moduleRef.resolve()` in a test or a script, a standalone application context, a
+ * durable provider without a payload).
  */
 export function injectedRequest(injected: unknown): ContextRequest {
   if (typeof injected !== 'object' || injected === null) {
     throw new Error(
-      'No session here: an injected SessionManager needs an HTTP request behind it, and Nest resolved it outside any request (moduleRef.resolve() without a request registered for its context id, or a standalone application context)',
+      'No session here: an injected SessionManager needs an HTTP request behind it, and Nest resolved it outside any request (moduleRef.resolve() without a request registered for its context id, a standalone application context, or a durable provider whose ContextIdStrategy gives no payload)',
     );
   }
   if ('headers' in injected) return { request: injected, response: undefined };
@@ -67,7 +68,7 @@ export function injectedRequest(injected: unknown): ContextRequest {
     throw noGraphqlSessionError();
   }
   throw new Error(
-    'No session here: an injected SessionManager needs an HTTP request behind it (a controller, or a GraphQL operation over HTTP)',
+    'No session here: an injected SessionManager needs an HTTP request behind it (a controller, or a GraphQL operation over HTTP). A durable provider (a ContextIdStrategy) is handed its strategy\'s payload instead of the request: take the session with @Session() in the controller and pass it on',
   );
 }
 
