@@ -68,7 +68,7 @@ export function injectedRequest(injected: unknown): ContextRequest {
     throw noGraphqlSessionError();
   }
   throw new Error(
-    'No session here: an injected SessionManager needs an HTTP request behind it (a controller, or a GraphQL operation over HTTP). A durable provider (a ContextIdStrategy) is handed its strategy\'s payload instead of the request: take the session with @Session() in the controller and pass it on',
+    "No session here: an injected SessionManager needs an HTTP request behind it (a controller, or a GraphQL operation over HTTP). A durable provider (a ContextIdStrategy) is handed its strategy's payload instead of the request: take the session with @Session() in the controller and pass it on",
   );
 }
 
