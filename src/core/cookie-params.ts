@@ -9,11 +9,14 @@ export interface CookieParams {
   path: string;
   /** Default: none (host-only cookie). A host name: letters, digits, `-` and `.`. */
   domain?: string;
-  /** `'auto'` (default): Secure when the request arrived over HTTPS as the adapter reports it. */
+  /**
+   * `'auto'` (default): Secure when the request arrived over HTTPS as the adapter reports it, and
+   * always with `sameSite: 'none'` or `partitioned`, which browsers drop without it.
+   */
   secure: boolean | 'auto';
   /** Default `true`. */
   httpOnly: boolean;
-  /** Default `'lax'`. */
+  /** Default `'lax'`; `'none'` needs `secure` `true` or `'auto'`. */
   sameSite: 'lax' | 'strict' | 'none';
   /**
    * Lifetime in milliseconds; absent (default) makes a browser-session cookie. At least 1000:
@@ -21,7 +24,7 @@ export interface CookieParams {
    * Sent as at most 400 days, the most browsers keep a cookie; a longer value is not an error.
    */
   maxAge?: number;
-  /** Adds the `Partitioned` attribute (CHIPS). */
+  /** Adds the `Partitioned` attribute (CHIPS); needs `secure` `true` or `'auto'`. */
   partitioned?: boolean;
 }
 

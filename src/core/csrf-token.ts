@@ -34,7 +34,11 @@ export class CsrfToken {
     private readonly secrets: CsrfSecretSource,
   ) {}
 
-  /** The secret, masked with a fresh random pad: a different string on each call. */
+  /**
+   * The secret, masked with a fresh random pad: a different string on each call.
+   * @throws Error once the token's session was destroyed (`destroy()`); call `getCsrfToken()`
+   * again for a token of the next session.
+   */
   getValue(): string {
     const secret = this.secrets.current();
     if (!secret) {

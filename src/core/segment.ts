@@ -33,6 +33,10 @@ export interface Segment<T extends object = Record<string, unknown>> {
    * even for an optional key or in an untyped segment: delete a key with `remove()`. Neither is a
    * `Date`, `Map`, `Set`, function, `bigint` or class instance with methods, at any depth: they
    * do not compile, as `undefined` does not.
+   * @throws TypeError for a value typed `unknown` that JSON cannot carry (nothing is stored).
+   * @throws SessionTooLargeError when the value would make the session larger than `maxSize`.
+   * @throws SessionUnavailableError where no session can be started (a WebSocket message whose
+   * handshake carried no live session).
    */
   // Checked against the argument's own type, not T[K]: an untyped segment's T[K] is `unknown`,
   // from which no type can take `undefined` out. A value typed `unknown` passes, as it must for
@@ -41,9 +45,12 @@ export interface Segment<T extends object = Record<string, unknown>> {
     key: K,
     value: unknown extends V ? V : JsonStorable<Exclude<V, undefined>>,
   ): Promise<void>;
-  /** Deletes `key` from this segment. */
+  /** Deletes `key` from this segment. Never starts a session. */
   remove(key: keyof T & string): Promise<void>;
-  /** Empties this segment only. */
+  /**
+   * Removes this segment's values; its flash values stay (`clearFlash()` removes them), and other
+   * segments are untouched. Never starts a session.
+   */
   clear(): Promise<void>;
   /**
    * A copy of every value of this segment, except one under the key `__proto__`: as an own key

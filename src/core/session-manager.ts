@@ -44,7 +44,11 @@ export class SessionManager {
     this.#core = new SessionCore(runtime, exchange);
   }
 
-  /** The segment called `name`: the same data wherever the same name is used. Touches nothing. */
+  /**
+   * The segment called `name`: the same data wherever the same name is used. Touches nothing (no
+   * store call, no session started).
+   * @throws TypeError when `name` is not a string.
+   */
   newSegment<T extends object = Record<string, unknown>>(name: string): Segment<T> {
     if (typeof name !== 'string') throw new TypeError('Segment name must be a string');
     const first = this.#first;
@@ -71,7 +75,11 @@ export class SessionManager {
     return this.#core.isStarted();
   }
 
-  /** Resumes the request's session, or starts a new one when there is none to resume. */
+  /**
+   * Resumes the request's session, or starts a new one when there is none to resume.
+   * @throws SessionUnavailableError where no session can be started (a WebSocket message whose
+   * handshake carried no live session).
+   */
   start(): Promise<void> {
     return this.#core.start();
   }
@@ -121,7 +129,10 @@ export class SessionManager {
 
   /**
    * Gives the session a new id, keeping its data (and its absolute-timeout start); the old id
-   * stops working. Also regenerates the CSRF secret. Call it on every change of privilege.
+   * stops working. Also regenerates the CSRF secret. Starts a session when there is none. Call it
+   * on every change of privilege.
+   * @throws SessionUnavailableError in a WebSocket message, where the new id could not reach the
+   * browser.
    */
   regenerateId(): Promise<void> {
     return this.#core.regenerateId();

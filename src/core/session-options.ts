@@ -43,7 +43,11 @@ export interface SessionModuleOptions {
   idleTimeout?: number;
   /** A session older than this is gone, however active. Default: off; at most 100 years. */
   absoluteTimeout?: number;
-  /** A read-only session's expiry is pushed at most once per this period. Default `idleTimeout / 10`. */
+  /**
+   * A read-only session's expiry is pushed at most once per this period, in ms. Default
+   * `Math.floor(idleTimeout / 10)`; at least 0 (0: every read pushes it) and less than
+   * `idleTimeout`.
+   */
   touchAfter?: number;
   /**
    * Longest a request waits for the store in all (every call, retries and queueing included)

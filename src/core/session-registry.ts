@@ -69,7 +69,8 @@ export class SessionRegistry {
    * The live sessions of `userId`, most recently seen first. Sessions that expired, were destroyed
    * or revoked are not listed, and leave the user's index on the way.
    *
-   * @throws TypeError when `userId` is not a non-empty string of at most 256 characters.
+   * @throws TypeError when `userId` is not a non-empty, well-formed string of at most 256
+   *   characters, or `current` is not a `SessionManager`.
    */
   async list(userId: string, options: ListUserSessionsOptions = {}): Promise<UserSession[]> {
     assertUserId(userId);
@@ -92,7 +93,8 @@ export class SessionRegistry {
    * that handle (unknown, malformed, not a string, already gone): nothing is changed then. A
    * handle usually comes from a form, so anything a client sends is a plain `false`.
    *
-   * @throws TypeError when `userId` is not a non-empty string of at most 256 characters.
+   * @throws TypeError when `userId` is not a non-empty, well-formed string of at most 256
+   *   characters.
    */
   async revoke(userId: string, handle: string): Promise<boolean> {
     assertUserId(userId);
@@ -111,8 +113,8 @@ export class SessionRegistry {
    * `regenerateId()`, then `revokeAll(user, { except: session })`. Returns how many sessions
    * were signed out.
    *
-   * @throws TypeError when `userId` is not a non-empty string of at most 256 characters, or
-   *   `except` is not a `SessionManager`.
+   * @throws TypeError when `userId` is not a non-empty, well-formed string of at most 256
+   *   characters, or `except` is not a `SessionManager`.
    */
   async revokeAll(userId: string, options: RevokeAllOptions = {}): Promise<number> {
     assertUserId(userId);

@@ -34,7 +34,8 @@ interface SocketClientLike {
 /**
  * Answers session failures in the shape each kind of handler answers errors in. HTTP: 503 when
  * the store is down or slow (never "no session", which would log the user out), 413 when a
- * write breaks `maxSize`. GraphQL: an error whose `extensions.code` is
+ * write breaks `maxSize`, 403 (`session_unavailable`) when a write needs a session that cannot be
+ * started. GraphQL: an error whose `extensions.code` is
  * `SESSION_STORE_UNAVAILABLE`, `SESSION_TOO_LARGE` or `SESSION_UNAVAILABLE`. WebSocket (with
  * `@UseFilters(SessionExceptionFilter)` on the gateway, as Nest applies no global filter there):
  * the adapter's usual `exception` event, `{ status: 'error', message, reason }`. RPC: an RPC

@@ -21,6 +21,7 @@ import { attachCsrfGuard, servesGraphql } from './csrf-guard-attachment.js';
 import {
   ConfigurableSessionModule,
   SESSION_MODULE_OPTIONS,
+  SESSION_MODULE_ASYNC_OPTIONS_TYPE,
   SESSION_MODULE_OPTIONS_TYPE,
 } from './session-module-definition.js';
 import { SessionHealthIndicator } from './session-health.indicator.js';
@@ -117,9 +118,25 @@ export class SessionModule
     super();
   }
 
-  /** Sessions with every option at its default. */
+  /**
+   * Sessions for the app, with `options` (each optional: `forRoot()` runs on the defaults, the
+   * in-memory store included) and `isGlobal` (default `true`). Import it once, in the root module:
+   * a second import stops the app with a `SessionError` of code `SESSION_OPTIONS_INVALID`.
+   * Invalid options stop it with a `SessionOptionsError` naming the option.
+   */
   static override forRoot(options: typeof SESSION_MODULE_OPTIONS_TYPE = {}): DynamicModule {
     return super.forRoot(options);
+  }
+
+  /**
+   * Sessions for the app, with options built from other providers: `useFactory` (with `imports`
+   * and `inject`), or `useClass`/`useExisting` with a class whose `create()` returns the options
+   * (or a promise of them). `isGlobal` goes here, beside `useFactory`, not into what it returns.
+   * A factory that returns nothing, `null` or an array stops the app with a `SessionOptionsError`,
+   * as invalid options do. Import it once, in the root module, as {@link SessionModule.forRoot}.
+   */
+  static override forRootAsync(options: typeof SESSION_MODULE_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return super.forRootAsync(options);
   }
 
   /**
