@@ -1,4 +1,10 @@
-import { Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Injectable,
+  Optional,
+  RequestMethod,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedCsrfOptions } from '../core/session-options.js';
@@ -24,6 +30,27 @@ const passed = new WeakSet<object>();
 
 /** Methods a browser sends cross-site without asking (links, images, prefetch). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+// Nest's metadata key of a route's method (`@nestjs/common/constants`), which the package root
+// does not export.
+const METHOD_METADATA = 'method';
+
+/**
+ * Whether `request` is checked: by its method, or by the method its route was declared for. On
+ * Fastify the route is chosen by the method the browser sent, before middleware runs: one that
+ * rewrites `request.method` (method-override's `?_method=GET`) would otherwise take a forged POST
+ * past the check into a `@Post()` handler. (Express routes by the rewritten method.) An `@All()`
+ * route declares no one method: only the request's own says which it is.
+ */
+function isChecked(methods: readonly string[], method: string, handler: object): boolean {
+  if (methods.includes(method)) return true;
+  const declared = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+  return (
+    declared !== undefined &&
+    declared !== RequestMethod.ALL &&
+    methods.includes(RequestMethod[declared])
+  );
+}
 
 interface Refusal {
   reason: CsrfRejectionReason;
@@ -72,7 +99,8 @@ export class CsrfGuard implements CanActivate {
       const request = context.getArgByIndex<GuardedRequest>(0);
       const runtime = this.runtime ?? requireRuntimeOf(request);
       const csrf = runtime.config.csrf;
-      if (!csrf || !csrf.methods.includes(request.method) || this.skipped(context)) return true;
+      if (!csrf || !isChecked(csrf.methods, request.method, context.getHandler())) return true;
+      if (this.skipped(context)) return true;
       return this.check(context, request, runtime, csrf).then(httpVerdict);
     }
     if (type !== 'graphql' || (this.runtime && !this.runtime.config.csrf)) return true;
