@@ -548,6 +548,11 @@ export class SessionCore implements SegmentHost {
         (entries) => {
           const entry: IndexEntry = { key, at: now, createdAt: record.createdAt };
           if (previous !== undefined) entry.previous = previous;
+          const racing =
+            previous === undefined
+              ? undefined
+              : racingKeys(entries.get(user.handle), previous, key);
+          if (racing !== undefined) entry.racing = racing;
           const seq = added ? nextSeq(entries) : entries.get(user.handle)?.seq;
           if (seq !== undefined) entry.seq = seq;
           const userAgent = added ? agent : (entries.get(user.handle)?.userAgent ?? agent);
@@ -720,4 +725,20 @@ function jsonEqual(a: unknown, b: unknown): boolean {
       Object.hasOwn(b, k) &&
       jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
   );
+}
+
+/**
+ * The keys another `regenerateId()` of the same session, from the same `previous` key, put in
+ * its index entry (`existing`) before this one replaces it with `key`: either move may be the one
+ * that lands, so the entry keeps naming both. `undefined` when there is no such race.
+ */
+function racingKeys(
+  existing: IndexEntry | undefined,
+  previous: string,
+  key: string,
+): string[] | undefined {
+  if (existing?.previous !== previous || existing.key === previous || existing.key === key) {
+    return undefined;
+  }
+  return [...(existing.racing ?? []), existing.key];
 }

@@ -24,6 +24,13 @@ export interface IndexEntry {
   key: string;
   /** The key it lived under before a `regenerateId()` that may still be under way. */
   previous?: string;
+  /**
+   * Keys of other `regenerateId()`s of the same session from the same `previous`, written to the
+   * index before this one (a login form submitted twice): the session moves under one of them, or
+   * under `key`, and which is known only once a move lands, so a list or a revocation reads them
+   * all. Dropped at the session's next index write.
+   */
+  racing?: string[];
   /** Epoch ms of this entry's last write: a key still empty soon after is a commit on its way. */
   at: number;
   /** Epoch ms the session was created. */
@@ -253,6 +260,7 @@ export async function revokeSessions(
           entry.previous === undefined
             ? 'dead'
             : tombstone(runtime, entry.previous, handle, undefined, deadline),
+          ...(entry.racing ?? []).map((key) => tombstone(runtime, key, handle, entry.at, deadline)),
         ]);
         if (states.includes('revoked')) revoked.add(handle);
       }),
@@ -320,6 +328,10 @@ async function sessionState(
   if (entry.previous !== undefined) {
     const before = liveFor(runtime, await load(runtime, entry.previous, deadline), handle, now);
     if (before !== undefined) return before.record;
+  }
+  for (const key of entry.racing ?? []) {
+    const moved = liveFor(runtime, await load(runtime, key, deadline), handle, now);
+    if (moved !== undefined) return moved.record;
   }
   // Moved away: a newer entry is already in the index (it is written first), so this read is stale.
   if (atKey === 'moved') return 'pending';
@@ -417,12 +429,15 @@ function indexRecord(index: UserIndex, until: number): SessionRecord {
 
 function entryOf(value: unknown): IndexEntry | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { key, previous, at, createdAt, seq, userAgent } = value as Record<string, unknown>;
+  const { key, previous, racing, at, createdAt, seq, userAgent } = value as Record<string, unknown>;
   if (typeof key !== 'string' || typeof at !== 'number' || typeof createdAt !== 'number') {
     return undefined;
   }
   const entry: IndexEntry = { key, at, createdAt };
   if (typeof previous === 'string') entry.previous = previous;
+  if (Array.isArray(racing) && racing.every((k) => typeof k === 'string')) {
+    entry.racing = racing as string[];
+  }
   if (typeof seq === 'number') entry.seq = seq;
   if (typeof userAgent === 'string') entry.userAgent = userAgent;
   return entry;

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { Response } from 'supertest';
 import { SessionRegistry, type SessionModuleOptions } from '../../src/index.js';
 import { countingCache } from '../support/stores/counting-cache.js';
@@ -229,6 +230,34 @@ describe.each(CASES)("a user's sessions (%s store, %s)", (storeName, adapter) =>
       if (sid === undefined || !(await readsSession(sid))) continue;
       expect(listed).toContain(`racer ${i}`);
     }
+  });
+
+  it('two regenerateId() of one bound session at once: the session that lives on stays listed and revocable', async () => {
+    await start();
+    const other = await login('alice', 'Other');
+    const sid = await login('alice', 'Twice');
+    const names = [0, 1].map((i) => `${storeName}-${adapter}-regen-${i}`);
+    const regens = names.map((name) =>
+      get('/users/regen-gated', sid, { gate: name }).then((res) => res),
+    );
+    await Promise.all(names.map((name) => gate(name).arrived()));
+    for (const name of names) gate(name).open();
+    const answered = await Promise.all(regens);
+    const winners = answered.map((res) => sidOf(res)).filter((s) => s !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(await readsSession(winners[0]!)).toBe(true);
+    expect((await list(other)).map((s) => s.userAgent).sort()).toEqual(['Other', 'Twice']);
+    // Past the minute in which a regenerated session's empty new key counts as on its way.
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 65_000);
+    try {
+      expect((await list(other)).map((s) => s.userAgent).sort()).toEqual(['Other', 'Twice']);
+    } finally {
+      clock.mockRestore();
+    }
+    expect((await get('/users/revoke-others', other)).body).toEqual({ revoked: 1 });
+    expect(await readsSession(winners[0]!)).toBe(false);
+    expect((await list(other)).map((s) => s.userAgent)).toEqual(['Other']);
   });
 
   it('ten first logins of one user at once are all listed', async () => {

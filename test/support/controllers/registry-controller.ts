@@ -70,6 +70,15 @@ export class RegistryController {
     return { ok: true };
   }
 
+  /** Loads the session, waits at the gate `gate`, then regenerates its id. */
+  @Get('regen-gated')
+  async regenGated(@Session() session: SessionManager, @Query('gate') gateName: string) {
+    await session.resume();
+    await gate(gateName).pass();
+    await session.regenerateId();
+    return { ok: true };
+  }
+
   @Get('clear')
   async clear(@Session() session: SessionManager) {
     await session.clear();
