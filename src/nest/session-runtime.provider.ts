@@ -31,6 +31,11 @@ export const sessionRuntimeProvider: Provider = {
       return new SessionRuntime(config, store, logger);
     }
     assertCache(options.store);
+    if (options.store.stores.length > 1) {
+      logger.warn(
+        `The session store is a cache of ${options.store.stores.length} stores: its commits are not atomic across instances, and a layer in one instance's memory keeps serving a session that another instance destroyed or revoked until that copy expires. Pass a cache whose one store is @keyv/redis`,
+      );
+    }
     return new SessionRuntime(config, sessionStoreFor(options.store), logger);
   },
 };

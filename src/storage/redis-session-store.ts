@@ -120,14 +120,16 @@ export class RedisSessionStore implements SessionStore {
 
   /**
    * Connects, and loads the scripts on a standalone server so the first commits pay no `NOSCRIPT`
-   * round trip (a cluster loads them node by node, on first use).
+   * round trip (a cluster loads them node by node, on first use). A server that refuses the load
+   * (a Redis user without `SCRIPT LOAD`) is still a connected store: the commits send each script
+   * with `EVAL` once instead.
    */
   async connect(): Promise<void> {
     const client = await this.connected();
     if (this.adapter.isCluster?.() !== false || typeof client.scriptLoad !== 'function') return;
     await Promise.all(
       [COMPARE_AND_SET, MOVE, HOLDS_TEXT].map((script) => client.scriptLoad!(script.source)),
-    );
+    ).catch(() => undefined);
   }
 
   async checkHealth(timeout: number): Promise<void> {

@@ -1,0 +1,62 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { createCache } from 'cache-manager';
+import { Keyv } from 'keyv';
+import { StorageController } from '../support/controllers/storage-controller.js';
+import { redisCache } from '../support/stores/redis-cache.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
+import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
+
+const run = redisAvailable('storage: Redis permissions') ? describe : describe.skip;
+
+/** What the module warned while `work` ran. */
+async function warningsOf(work: () => Promise<void>): Promise<string> {
+  const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  try {
+    await work();
+    return warned.mock.calls.flat().join('\n');
+  } finally {
+    warned.mockRestore();
+  }
+}
+
+run.each(ADAPTERS)('a Redis user the server refuses SCRIPT LOAD (%s)', (adapter) => {
+  let redis: RedisServer;
+  let t: TestApp | undefined;
+  let disconnect: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+    await redis.command('ACL SETUSER noload on >secret ~* +@all -script|load');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await disconnect?.();
+    await redis?.stop();
+  });
+
+  it('is a connected store: no "not reachable" warning, and sessions are stored', async () => {
+    const warnings = await warningsOf(async () => {
+      const made = redisCache(redis.url.replace('redis://', 'redis://noload:secret@'));
+      disconnect = made.disconnect;
+      t = await createTestApp(adapter, { store: made.cache }, [StorageController]);
+    });
+    expect(warnings).not.toMatch(/not reachable/);
+    const sid = sidOf(await t!.http().get('/put/kept').expect(200))!;
+    const read = await t!.http().get('/get').set('Cookie', `sid=${sid}`).expect(200);
+    expect(read.body).toMatchObject({ value: 'kept' });
+  });
+});
+
+describe('a cache of several stores', () => {
+  it('is warned about at startup: a memory layer keeps serving what other instances ended', async () => {
+    let t: TestApp | undefined;
+    const warnings = await warningsOf(async () => {
+      const store = createCache({ stores: [new Keyv(), new Keyv()] });
+      t = await createTestApp('express', { store }, [StorageController]);
+    });
+    await t?.close();
+    expect(warnings).toMatch(
+      /The session store is a cache of 2 stores: its commits are not atomic across instances/,
+    );
+  });
+});
