@@ -31,6 +31,7 @@ interface RedisClientLike {
   readonly isOpen: boolean;
   get(key: string): Promise<string | null>;
   del(key: string): Promise<number>;
+  unlink(key: string): Promise<number>;
   evalSha(sha: string, options: ScriptArgs): Promise<unknown>;
   eval(source: string, options: ScriptArgs): Promise<unknown>;
   scriptLoad?(source: string): Promise<string>;
@@ -45,6 +46,8 @@ interface ScriptArgs {
 interface KeyvRedisLike {
   readonly client: RedisClientLike;
   namespace?: string;
+  /** Whether keys are removed with `UNLINK` (the adapter's default) rather than `DEL`. */
+  readonly useUnlink?: boolean;
   getClient(): Promise<unknown>;
   isCluster?(): boolean;
   createKeyPrefix(key: string, namespace?: string): string;
@@ -205,7 +208,13 @@ export class RedisSessionStore implements SessionStore {
 
   async delete(key: string): Promise<void> {
     this.recent.forget(key);
-    await this.watched(this.connected().then((client) => client.del(this.redisKey(key))));
+    const redisKey = this.redisKey(key);
+    // The command the Keyv adapter itself removes keys with, so a Redis ACL written for Keyv
+    // (which may allow only that one) lets sessions be destroyed too.
+    const unlink = this.adapter.useUnlink !== false;
+    await this.watched(
+      this.connected().then((client) => (unlink ? client.unlink(redisKey) : client.del(redisKey))),
+    );
   }
 
   /**

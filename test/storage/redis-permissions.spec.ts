@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { createCache } from 'cache-manager';
+import type KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { StorageController } from '../support/controllers/storage-controller.js';
 import { redisCache } from '../support/stores/redis-cache.js';
@@ -44,6 +45,40 @@ run.each(ADAPTERS)('a Redis user the server refuses SCRIPT LOAD (%s)', (adapter)
     const sid = sidOf(await t!.http().get('/put/kept').expect(200))!;
     const read = await t!.http().get('/get').set('Cookie', `sid=${sid}`).expect(200);
     expect(read.body).toMatchObject({ value: 'kept' });
+  });
+});
+
+/**
+ * An ACL written for Keyv allows the one command its adapter removes keys with: `UNLINK` by
+ * default, `DEL` with `useUnlink: false`. A destroy must send that command, or it answers 503.
+ */
+run.each(ADAPTERS)('a Redis user allowed only the remove command Keyv sends (%s)', (adapter) => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+    await redis.command('ACL SETUSER nodel on >secret ~* +@all -del');
+    await redis.command('ACL SETUSER nounlink on >secret ~* +@all -unlink');
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it.each([
+    ['nodel', true],
+    ['nounlink', false],
+  ])('destroys sessions as %s with useUnlink %s', async (user, useUnlink) => {
+    const made = redisCache(redis.url.replace('redis://', `redis://${user}:secret@`));
+    (made.cache.stores[0]!.store as KeyvRedis<unknown>).useUnlink = useUnlink;
+    const t = await createTestApp(adapter, { store: made.cache }, [StorageController]);
+    try {
+      const sid = sidOf(await t.http().get('/put/kept').expect(200))!;
+      await t.http().get('/destroy').set('Cookie', `sid=${sid}`).expect(200);
+      const read = await t.http().get('/get').set('Cookie', `sid=${sid}`).expect(200);
+      expect(read.body).toEqual({ value: null });
+    } finally {
+      await t.close();
+      await made.disconnect();
+    }
   });
 });
 
