@@ -13,9 +13,6 @@ import type { SessionLogger } from '../core/session-logger.js';
 import { SessionRuntime } from '../core/session-runtime.js';
 import { GraphqlExtensionsError } from './graphql-error.js';
 
-/** The errors {@link SessionExceptionFilter} answers. */
-type SessionFailure = SessionStoreUnavailableError | SessionTooLargeError | SessionUnavailableError;
-
 /** What a client is told when a write needs a session the connection cannot start. */
 const SESSION_UNAVAILABLE = {
   statusCode: 403,
@@ -62,7 +59,10 @@ export class SessionExceptionFilter implements ExceptionFilter {
    * handler's way (an HTTP status and JSON body, a GraphQL error, a WebSocket `exception` event,
    * an RPC error), as the class describes.
    */
-  catch(error: SessionFailure, host: ArgumentsHost): void | Observable<never> {
+  catch(
+    error: SessionStoreUnavailableError | SessionTooLargeError | SessionUnavailableError,
+    host: ArgumentsHost,
+  ): void | Observable<never> {
     const failure: SessionFailureResponse | typeof SESSION_UNAVAILABLE =
       failureResponseOf(error) ?? SESSION_UNAVAILABLE;
     this.logger.warn(error.message);

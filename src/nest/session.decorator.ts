@@ -37,8 +37,9 @@ export function sessionFromContext(context: ExecutionContext): SessionManager {
 /**
  * Hands the {@link SessionManager} to a handler without making the controller request-scoped:
  * `show(@Session() session: SessionManager)`. Works in controllers, GraphQL resolvers and
- * `@SubscribeMessage` handlers.
+ * `@SubscribeMessage` handlers. Takes no argument (a data key or a pipe would have nothing to act
+ * on: the session is a live object, not request data).
  */
-export const Session = createParamDecorator((_data: unknown, context: ExecutionContext) =>
-  sessionFromContext(context),
+export const Session: () => ParameterDecorator = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => sessionFromContext(context),
 );

@@ -2,6 +2,7 @@
 // `declaration: true` (Nest's starter sets it), a return type inferred from the package must be
 // one the consumer's declarations can name.
 import {
+  Session,
   SessionExceptionFilter,
   type Segment,
   type SessionManager,
@@ -50,4 +51,17 @@ export async function notJson(cart: Segment<Cart>, bag: Segment): Promise<void> 
   // @ts-expect-error Nor nested, nor as a flash value.
   await cart.setFlash('seen', { at: new Date() });
   await bag.set('when', new Date().toISOString());
+}
+
+export class AccountController {
+  show(@Session() session: SessionManager): SessionManager {
+    return session;
+  }
+
+  ignored(
+    // @ts-expect-error @Session() takes no data key or pipe: it would be ignored.
+    @Session('user') session: SessionManager,
+  ): SessionManager {
+    return session;
+  }
 }
