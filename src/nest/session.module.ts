@@ -185,20 +185,16 @@ export class SessionModule
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     const instance = adapter.getInstance<object>();
-    const server = adapter.getHttpServer() as UpgradeSource | undefined;
-    // Attached first: a second module of other options is refused before it hooks anything.
-    if (adapter.getType() === 'fastify') {
-      attachRuntime(instance, this.runtime, 'fastify');
-      if (server) serveSocketSessions(server, this.runtime);
-      installFastifyCommitHook(instance as FastifyHookHost, this.runtime.logger);
-      return;
-    }
+    const fastify = adapter.getType() === 'fastify';
     // Express gives each app its own response prototype: hold its responses there, once.
-    const appResponse = (instance as { response?: unknown }).response;
+    const appResponse = fastify ? undefined : (instance as { response?: unknown }).response;
     const heldByPrototype = typeof appResponse === 'object' && appResponse !== null;
-    attachRuntime(instance, this.runtime, 'express', heldByPrototype);
+    // Attached first: a second module of other options is refused before it hooks anything.
+    attachRuntime(instance, this.runtime, fastify ? 'fastify' : 'express', heldByPrototype);
+    const server = adapter.getHttpServer() as UpgradeSource | undefined;
     if (server) serveSocketSessions(server, this.runtime);
-    if (heldByPrototype) installResponseHold(appResponse);
+    if (fastify) installFastifyCommitHook(instance as FastifyHookHost, this.runtime.logger);
+    else if (heldByPrototype) installResponseHold(appResponse);
   }
 
   /**
