@@ -5,7 +5,7 @@ import type { SessionLogger } from '../core/session-logger.js';
 import { graphqlFailureBody, graphqlFailureContentType } from './graphql-failure.js';
 import { isGraphqlRequest } from './graphql-request.js';
 import { REPLACED_RESPONSE_HEADERS } from './replaced-response-headers.js';
-import { hasHeldEnd } from './response-hold.js';
+import { frameworkAnswers } from './response-hold.js';
 import { bindResponse, existingSessionOf } from './request-session.js';
 
 type Done = (error: Error | null, payload?: unknown) => void;
@@ -38,10 +38,10 @@ export function installFastifyCommitHook(fastify: FastifyHookHost, logger: Sessi
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const session = existingSessionOf(request);
     if (!session) return done(null, payload);
-    // The handler answered on `reply.raw` (`@Res({ passthrough: true })`), and that answer waits
-    // for the commit: this one comes second, and the hold drops it as Node would have, had the
-    // first gone out at once. Committing here would only queue a commit that ends after it.
-    if (hasHeldEnd(reply.raw)) return done(null, payload);
+    // On a route that may answer on `reply.raw`, the hold on it sees this reply's headers first:
+    // they are Fastify's, and Fastify goes on answering. (Once the handler answers on `reply.raw`
+    // first, the hold hijacks the reply, and Fastify sends nothing: this hook does not run.)
+    frameworkAnswers(reply.raw);
     bindResponse(request, reply);
     const core = coreOf(session);
     core.beforeResponse();

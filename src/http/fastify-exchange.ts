@@ -20,6 +20,8 @@ export interface FastifyReplyLike {
   removeHeader(name: string): unknown;
   header(name: string, value: string | string[]): unknown;
   getHeader(name: string): unknown;
+  /** Tells Fastify that the response is sent on `raw`, so it sends no reply of its own. */
+  hijack(): unknown;
 }
 
 /** {@link HttpExchange} on `@nestjs/platform-fastify`. */

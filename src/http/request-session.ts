@@ -146,7 +146,20 @@ export function holdRawResponse(request: object, session: SessionManager): void 
   if (binding?.framework !== 'fastify') return;
   const reply = (request as SessionSlots)[RESPONSE] as FastifyReplyLike | undefined;
   if (!reply || isHeld(reply.raw)) return;
-  holdResponseUntilCommitted(request, reply.raw, session, binding.runtime.logger, false, noop);
+  // Once the handler answers on `reply.raw`, Fastify must not answer too. Held, the raw response
+  // has not sent its headers, and Fastify sends a reply of its own for a handler that returned
+  // nothing while they are not sent (a stream that ended before its commit did): the hold would
+  // then have two answers to write.
+  const answeredRaw = () => reply.hijack();
+  holdResponseUntilCommitted(
+    request,
+    reply.raw,
+    session,
+    binding.runtime.logger,
+    false,
+    noop,
+    answeredRaw,
+  );
 }
 
 function noop(): void {}

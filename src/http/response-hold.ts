@@ -57,9 +57,12 @@ export function isHeld(res: ServerResponse): boolean {
   return holds.has(res);
 }
 
-/** Whether `res` was ended by its handler and that `end()` waits for the commit. */
-export function hasHeldEnd(res: ServerResponse): boolean {
-  return holds.get(res)?.hasHeldEnd() === true;
+/**
+ * Fastify is sending its reply on `res`: the first call the hold sees is Fastify's own, not an
+ * answer on the raw response (see `holdResponseUntilCommitted`'s `answeredRaw`).
+ */
+export function frameworkAnswers(res: ServerResponse): void {
+  holds.get(res)?.frameworkAnswers();
 }
 
 /**
@@ -71,7 +74,8 @@ export function hasHeldEnd(res: ServerResponse): boolean {
  * response that did not come through an app the module hooked) the response's own methods are
  * wrapped. A failed commit replaces the response with the HTTP error (503, 413), or with a
  * GraphQL error for a GraphQL request. `release` runs once the response has ended, to drop what
- * links the request to its session.
+ * links the request to its session. `answeredRaw` runs at the first call on the response that
+ * its framework did not make (see {@link frameworkAnswers}).
  */
 export function holdResponseUntilCommitted(
   request: object,
@@ -80,8 +84,9 @@ export function holdResponseUntilCommitted(
   logger: SessionLogger,
   installed: boolean,
   release: () => void,
+  answeredRaw?: () => void,
 ): void {
-  const hold = new ResponseHold(request, res, session, logger, release);
+  const hold = new ResponseHold(request, res, session, logger, release, answeredRaw);
   holds.set(res, hold);
   if (installed) return;
   const writeHead = res.writeHead as Call;
@@ -117,6 +122,8 @@ class ResponseHold {
   // The status and headers as Node would have stored them, at the first call that waits for an
   // asynchronous commit (see `replay()`).
   private stored: StoredResponse | undefined;
+  // Whether the framework sends the response itself, rather than the handler on the raw response.
+  private framework = false;
 
   /** `release` runs once the response has ended. */
   constructor(
@@ -125,7 +132,12 @@ class ResponseHold {
     private readonly session: SessionManager,
     private readonly logger: SessionLogger,
     private readonly release: () => void,
+    private readonly answeredRaw: (() => void) | undefined,
   ) {}
+
+  frameworkAnswers(): void {
+    this.framework = true;
+  }
 
   /**
    * `writeHead()`: its headers argument goes on the response at once, and only the status is
@@ -149,10 +161,6 @@ class ResponseHold {
       args = applyWriteHeadHeaders(res, args);
     }
     return this.call(writeHead, args, res, end);
-  }
-
-  hasHeldEnd(): boolean {
-    return this.ended;
   }
 
   /**
@@ -181,6 +189,7 @@ class ResponseHold {
     // there would run the commit twice, or queue Node's inner call behind the outer one.
     if (this.headersDecided && method !== end) return this.apply(method, args, end);
     this.headersDecided = true;
+    if (!this.framework) this.answeredRaw?.();
     const core = coreOf(this.session);
     // Read once: every property of an Express response is a slow lookup (see `holds`).
     const headersSent = this.res.headersSent;

@@ -1,8 +1,8 @@
 import { Controller, Get, Logger, Res } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import type { FastifyReply } from 'fastify';
-import { Segment, type SessionModuleOptions } from '../../src/index.js';
-import { countingCache } from '../support/stores/counting-cache.js';
+import { Segment } from '../../src/index.js';
+import { commitTimingStores } from '../support/stores/commit-timing-stores.js';
 import { switchableCache } from '../support/stores/switchable-cache.js';
 import { createTestApp, setCookieFor, sidOf, type TestApp } from '../support/apps/test-app.js';
 
@@ -87,12 +87,7 @@ class RawController {
   }
 }
 
-// The memory store commits inside the call that sends the headers; the counting cache commits
-// through a promise, so the calls after the first are held and replayed.
-const STORES: Array<{ name: string; options: () => SessionModuleOptions }> = [
-  { name: 'memory store', options: () => ({}) },
-  { name: 'asynchronous store', options: () => ({ store: countingCache().cache }) },
-];
+const STORES = commitTimingStores('@Res() handlers on Redis');
 
 const RAW_SENDERS = [
   { path: 'write-head', status: 200, body: 'done' },

@@ -7,10 +7,10 @@ import {
   type MessageEvent,
 } from '@nestjs/common';
 import { jest } from '@jest/globals';
-import { Observable, of } from 'rxjs';
-import { Segment, type SessionModuleOptions } from '../../src/index.js';
+import { from, map, Observable, of } from 'rxjs';
+import { Segment } from '../../src/index.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
-import { countingCache } from '../support/stores/counting-cache.js';
+import { commitTimingStores } from '../support/stores/commit-timing-stores.js';
 import { switchableCache } from '../support/stores/switchable-cache.js';
 import {
   ADAPTERS,
@@ -63,6 +63,13 @@ class EventsController {
     });
   }
 
+  // The write starts in the handler and ends once the stream is subscribed to: on a store that
+  // answers over the network, after Nest has sent the stream's headers.
+  @Sse('written-by-the-stream')
+  writtenByTheStream(@Segment(SEG) seg: Segment<Values>): Observable<MessageEvent> {
+    return from(seg.set('step', 'written by the stream')).pipe(map(() => ({ data: 'saved' })));
+  }
+
   @Sse('refused')
   async refused(@Segment(SEG) seg: Segment<Values>): Promise<Observable<MessageEvent>> {
     await seg.set('step', 'refused');
@@ -72,12 +79,7 @@ class EventsController {
 
 const eventsOf = (text: string) => [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]);
 
-// The memory store commits inside the call that sends the headers; the counting cache commits
-// through a promise, so the stream's writes are held and replayed.
-const STORES: Array<{ name: string; options: () => SessionModuleOptions }> = [
-  { name: 'memory store', options: () => ({}) },
-  { name: 'asynchronous store', options: () => ({ store: countingCache().cache }) },
-];
+const STORES = commitTimingStores('@Sse() routes on Redis');
 
 describe.each(ADAPTERS)('@Sse() routes on %s', (adapter) => {
   describe.each(STORES)('$name', ({ options }) => {
@@ -125,6 +127,20 @@ describe.each(ADAPTERS)('@Sse() routes on %s', (adapter) => {
         .expect(200);
       expect(eventsOf(res.text)).toEqual(['first', 'saved']);
       expect(await read(sid)).toBe('written while streaming');
+    });
+
+    it.each([
+      ['a new session', false],
+      ['an existing session', true],
+    ])('saves a write that the stream awaits, on %s, and the app goes on', async (_, existing) => {
+      const sid = existing ? sidOf(await t.http().get('/sse/start').expect(200)) : undefined;
+      const req = t.http().get('/sse/written-by-the-stream');
+      const res = await (sid ? req.set('Cookie', `sid=${sid}`) : req).expect(200);
+      expect(eventsOf(res.text)).toEqual(['saved']);
+      expect(res.text).not.toMatch(/statusCode/);
+      const stored = sid ?? sidOf(res)!;
+      expect(await read(stored)).toBe('written by the stream');
+      await t.http().get('/sse/read').set('Cookie', `sid=${stored}`).expect(200);
     });
 
     it('answers an exception with one session cookie and keeps the write', async () => {
