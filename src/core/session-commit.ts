@@ -65,6 +65,10 @@ export function commitChanges(input: CommitInput): MaybePromise<CommitResult> {
       : input.fresh!;
     return attempt(input, fresh, undefined, log.sizeBound);
   }
+  // Past its timeout since the request read it: a store may still hold it unchanged (a TTL
+  // changed by hand, a store whose clock runs behind this one), and a compare-and-set against it
+  // would succeed and revive it.
+  if (isExpired(input.runtime.config, base.record, input.now)) return { outcome: 'gone' };
   const own = input.candidate ?? replayed(base.record, changes);
   // Replayed onto the stored record, the session holds again the flash values keepFlash() keeps,
   // which the request's copy, and so its size bound, lost when they were read: measured here,

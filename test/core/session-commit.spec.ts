@@ -193,6 +193,15 @@ describe('commitChanges on a synchronous store', () => {
     expect(valuesOf(store.load(KEY))).toEqual({ theirs: 't' });
   });
 
+  it('never revives a session that passed its idle timeout while the request ran: gone', () => {
+    const store = new MemorySessionStore();
+    // Read at its last moment; the store keeps it unchanged after (a TTL changed by hand).
+    const base = seed(store, KEY, recordWith({ a: 1 }, Date.now() - IDLE));
+    const input = requestOf(runtimeOn(store), base, [setMine]);
+    expect(commitChanges(input)).toEqual({ outcome: 'gone' });
+    expect(valuesOf(store.load(KEY))).toEqual({ a: 1 });
+  });
+
   it('stamps the written record with the commit time, so idleness counts from it', () => {
     const store = new MemorySessionStore();
     const base = seed(store, KEY, recordWith({ a: 1 }, Date.now() - 60_000));

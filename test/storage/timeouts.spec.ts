@@ -1,8 +1,18 @@
+import { Controller, Get } from '@nestjs/common';
+import { Session, SessionManager } from '../../src/index.js';
+import { STORAGE_SEGMENT, StorageController } from '../support/controllers/storage-controller.js';
+import { commitTimingStores } from '../support/stores/commit-timing-stores.js';
 import { storeKeyOf } from '../support/stores/core-store.js';
 import { countingCache } from '../support/stores/counting-cache.js';
 import { fakeClock } from '../support/timing/fake-clock.js';
 import { storageApps, valueFor } from '../support/apps/storage-apps.js';
-import { ADAPTERS, sidOf } from '../support/apps/test-app.js';
+import {
+  ADAPTERS,
+  createTestApp,
+  setCookieFor,
+  sidOf,
+  type TestApp,
+} from '../support/apps/test-app.js';
 
 describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
   const start = storageApps(adapter);
@@ -93,5 +103,49 @@ describe.each(ADAPTERS)('session timeouts (%s)', (adapter) => {
     expect(calls.set).toBe(1);
     expect(await valueFor(t, sid)).toBe('quiet');
     expect(calls.set).toBe(1);
+  });
+});
+
+/** Runs between the read and the write of `/read-then-write`: the tests move the clock there. */
+let midRequest: () => void = () => undefined;
+
+@Controller()
+class ReadThenWriteController {
+  @Get('read-then-write')
+  async readThenWrite(@Session() session: SessionManager) {
+    const segment = session.newSegment<{ value: string }>(STORAGE_SEGMENT);
+    const before = (await segment.get('value')) ?? null;
+    midRequest();
+    await segment.set('value', 'late');
+    await session.commit();
+    return { before, started: session.isStarted() };
+  }
+}
+
+// Redis keeps the key by its own clock, which the test does not move: only the session's own
+// timeout check can tell that it ended during the request.
+const STORES = commitTimingStores('session timeouts on Redis');
+
+describe.each(ADAPTERS)('a session that times out during a request (%s)', (adapter) => {
+  describe.each(STORES)('$name', ({ options }) => {
+    const clock = fakeClock();
+    let t: TestApp | undefined;
+    afterEach(async () => {
+      midRequest = () => undefined;
+      await t?.close();
+    });
+
+    it('stores nothing, expires the cookie, and is gone for the next request', async () => {
+      t = await createTestApp(adapter, { ...options(), idleTimeout: 1000, touchAfter: 100 }, [
+        StorageController,
+        ReadThenWriteController,
+      ]);
+      const sid = sidOf(await t.http().get('/put/kept').expect(200))!;
+      midRequest = () => clock.advance(1000);
+      const res = await t.http().get('/read-then-write').set('Cookie', `sid=${sid}`).expect(200);
+      expect(res.body).toEqual({ before: 'kept', started: false });
+      expect(setCookieFor(res)).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
+      expect(await valueFor(t, sid)).toBeNull();
+    });
   });
 });
