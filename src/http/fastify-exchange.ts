@@ -67,7 +67,11 @@ export class FastifyExchange implements HttpExchange {
     // on reply.raw, as does one whose raw response is held for the commit (see response-hold.ts).
     const sent = reply.sent;
     if (!sent) reply.header(name, value);
-    if (sent || isHeld(reply.raw)) reply.raw.setHeader(name, value);
+    // A response that carries the session cookie has it on reply.raw as well (see setCookie), for
+    // code that commits and then answers there; its Cache-Control must go with it.
+    if (sent || this.ownCookie !== undefined || isHeld(reply.raw)) {
+      reply.raw.setHeader(name, value);
+    }
   }
 
   setCookie(_name: string, header: string): void {

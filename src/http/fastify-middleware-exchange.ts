@@ -9,7 +9,12 @@ export interface RawFastifyRequestLike {
   method?: string;
   headers: IncomingHttpHeaders;
   protocol?: string;
+  once(event: 'close', listener: () => void): unknown;
 }
+
+/** What is logged when a middleware answered on Fastify while the session's cookie waited. */
+export const COOKIE_NOT_SENT_WARNING =
+  "A Nest middleware on Fastify answered a request itself after starting, regenerating or destroying its session, so the session cookie was not sent: Nest hands a middleware on Fastify only Node's own request and response, and the session cannot reach that response. Answer from a guard, an interceptor or the handler instead, or call next()";
 
 /**
  * {@link HttpExchange} of a session a Nest middleware asked for on Fastify, where the middleware
@@ -23,7 +28,11 @@ export class FastifyMiddlewareExchange implements HttpExchange {
   private readonly waiting = new Map<string, string>();
   private waitingCookie: [name: string, header: string] | undefined;
 
-  constructor(private readonly raw: RawFastifyRequestLike) {}
+  /** `warn` logs a cookie that could not be sent (see {@link COOKIE_NOT_SENT_WARNING}). */
+  constructor(
+    private readonly raw: RawFastifyRequestLike,
+    private readonly warn: (message: string) => void,
+  ) {}
 
   /** Hands everything over to the exchange of Fastify's request, with what waited here. */
   attach(fastify: HttpExchange): void {
@@ -61,7 +70,15 @@ export class FastifyMiddlewareExchange implements HttpExchange {
   }
 
   setCookie(name: string, header: string): void {
-    if (this.fastify) this.fastify.setCookie(name, header);
-    else this.waitingCookie = [name, header];
+    if (this.fastify) return this.fastify.setCookie(name, header);
+    // A middleware that answers the request itself (a login redirect) ends it without Fastify
+    // ever taking the session over: the cookie is lost, which must not go unnoticed. Node
+    // closes a server's request once its response has finished.
+    if (!this.waitingCookie) {
+      this.raw.once('close', () => {
+        if (!this.fastify) this.warn(COOKIE_NOT_SENT_WARNING);
+      });
+    }
+    this.waitingCookie = [name, header];
   }
 }

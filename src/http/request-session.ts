@@ -176,7 +176,7 @@ export function existingSessionOf(request: object): SessionManager | undefined {
 function middlewareSession(raw: RawFastifyRequestLike, runtime: SessionRuntime): SessionManager {
   const known = middlewareSessions.get(raw);
   if (known) return known.manager;
-  const exchange = new FastifyMiddlewareExchange(raw);
+  const exchange = new FastifyMiddlewareExchange(raw, (message) => runtime.warnOnce(message));
   const manager = newSessionManager(runtime, exchange);
   middlewareSessions.set(raw, { manager, exchange });
   middlewareSessionsSeen = true;
