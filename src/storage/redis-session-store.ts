@@ -55,6 +55,10 @@ interface KeyvRedisLike {
 
 type Envelope = { value?: unknown; expires?: number } | undefined;
 
+/** The messages of failures that only say the client is not connected, not why. */
+const NOT_CONNECTED = /^(The client is (closed|offline)|Redis client is not connected)/;
+const LAST_ERROR = "; the Redis client's last error: ";
+
 /** What the scripts answer for a key of another Redis type (see `READ_CURRENT`). */
 const WRONG_TYPE = -1;
 
@@ -68,8 +72,19 @@ export class RedisSessionStore implements SessionStore {
   readonly atomic = true;
   private connecting: Promise<unknown> | undefined;
   private readonly recent = new RecentSessions();
+  /**
+   * What the client last reported (a refused password, a refused connection). A call made while
+   * the client is not connected fails with a message that does not say why; this does.
+   */
+  private lastClientError: string | undefined;
   // Keyv re-emits client errors; without a listener an `error` event would crash the process.
-  private readonly ignoreError = (): void => undefined;
+  private readonly noteError = (error: unknown): void => {
+    const message = messageOf(error);
+    // The adapter's own connect timeout follows the client's reason (WRONGPASS, ECONNREFUSED),
+    // and would hide it.
+    if (this.lastClientError !== undefined && message.startsWith('Redis timed out after')) return;
+    this.lastClientError = message;
+  };
 
   private constructor(
     private readonly keyv: Keyv,
@@ -81,12 +96,12 @@ export class RedisSessionStore implements SessionStore {
     /** On a cluster: told of every command, so one that fails or hangs re-reads the slot map. */
     private readonly follower: ClusterTopologyFollower | undefined,
   ) {
-    keyv.on('error', this.ignoreError);
+    keyv.on('error', this.noteError);
   }
 
   /** Takes the store's listener off the app's Keyv, which outlives the app when shared. */
   release(): void {
-    this.keyv.off('error', this.ignoreError);
+    this.keyv.off('error', this.noteError);
   }
 
   /**
@@ -146,7 +161,7 @@ export class RedisSessionStore implements SessionStore {
         (raw) => (raw === null ? this.forget(key) : this.read(key, raw)),
         (error: unknown) => {
           // A key of another Redis type holds no session: corrupt data, not an outage.
-          if (!isWrongTypeReply(error)) throw error;
+          if (!isWrongTypeReply(error)) throw this.explained(error);
           this.recent.forget(key);
           return 'corrupt' as const;
         },
@@ -214,7 +229,9 @@ export class RedisSessionStore implements SessionStore {
     const unlink = this.adapter.useUnlink !== false;
     await this.watched(
       this.connected().then((client) => (unlink ? client.unlink(redisKey) : client.del(redisKey))),
-    );
+    ).catch((error: unknown) => {
+      throw this.explained(error);
+    });
   }
 
   /**
@@ -224,9 +241,16 @@ export class RedisSessionStore implements SessionStore {
   private async connected(): Promise<RedisClientLike> {
     const client = this.adapter.client;
     if (client.isOpen) return client;
-    this.connecting ??= this.adapter.getClient().finally(() => {
-      this.connecting = undefined;
-    });
+    this.connecting ??= this.adapter.getClient().then(
+      (client) => {
+        this.connecting = undefined;
+        return client;
+      },
+      (error: unknown) => {
+        this.connecting = undefined;
+        throw this.explained(error);
+      },
+    );
     await this.connecting;
     return this.adapter.client;
   }
@@ -242,10 +266,23 @@ export class RedisSessionStore implements SessionStore {
     const options = { keys: [this.redisKey(key)], arguments: args };
     return this.watched(
       client.evalSha(script.sha, options).catch((error: unknown) => {
-        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw this.explained(error);
         return client.eval(script.source, options);
       }),
     );
+  }
+
+  /**
+   * `error` with the client's last reported error added, when it only says that the client is
+   * not connected (node-redis: closed, offline; the Keyv adapter: not connected); else `error`.
+   */
+  private explained(error: unknown): unknown {
+    const last = this.lastClientError;
+    const message = messageOf(error);
+    if (last === undefined || !NOT_CONNECTED.test(message) || message.includes(LAST_ERROR)) {
+      return error;
+    }
+    return new Error(`${message}${LAST_ERROR}${last}`, { cause: error });
   }
 
   /**
@@ -375,4 +412,17 @@ function usesDefaultCodec(keyv: Keyv): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The message of a client error. A refused connection to a name with several addresses fails
+ * with an `AggregateError` whose own message is empty: its first error says what happened.
+ */
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  const first = (error as Partial<AggregateError>).errors?.[0];
+  return first === undefined
+    ? String((error as { code?: unknown }).code ?? error)
+    : messageOf(first);
 }

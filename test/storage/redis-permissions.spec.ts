@@ -95,3 +95,41 @@ describe('a cache of several stores', () => {
     );
   });
 });
+
+/**
+ * A client that cannot connect fails each call with a message that does not say why ("The client
+ * is offline"): the warnings name what Redis answered, so a wrong password does not read as an
+ * outage. The password itself never appears.
+ */
+run.each(ADAPTERS)('a Redis password the server refuses (%s)', (adapter) => {
+  const password = 'n0t-the-password';
+  let redis: RedisServer;
+  let t: TestApp | undefined;
+  let disconnect: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+    await redis.command('ACL SETUSER app on >secret ~* +@all');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await disconnect?.();
+    await redis?.stop();
+  });
+
+  it('is named in the warnings at startup and on use', async () => {
+    const warnings = await warningsOf(async () => {
+      const made = redisCache(redis.url.replace('redis://', `redis://app:${password}@`));
+      disconnect = made.disconnect;
+      t = await createTestApp(adapter, { store: made.cache }, [StorageController]);
+      const refused = await t.http().get('/put/kept').expect(503);
+      expect(refused.body.reason).toBe('session_store_unavailable');
+    });
+    expect(warnings).toMatch(
+      /not reachable at startup \(.*the Redis client's last error: WRONGPASS/,
+    );
+    expect(warnings).toMatch(
+      /Session store unavailable: commit failed \(.*the Redis client's last error: WRONGPASS/,
+    );
+    expect(warnings).not.toContain(password);
+  });
+});
