@@ -4,12 +4,13 @@ import { then } from './maybe-promise.js';
 import { isExpired, ttlOf } from './session-expiry.js';
 import { copyRecord, newRecord, type SessionRecord } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
-import type {
-  CommitOutcome,
-  MaybePromise,
-  MoveOutcome,
-  StoreLookup,
-  StoredSession,
+import {
+  describeKey,
+  type CommitOutcome,
+  type MaybePromise,
+  type MoveOutcome,
+  type StoreLookup,
+  type StoredSession,
 } from './session-store.js';
 import { retryBefore, settle } from './store-call.js';
 
@@ -159,12 +160,12 @@ async function undoLateMove(
     if (!undone.committed) return;
     await runtime.store.delete(key);
     runtime.logger.warn(
-      `A regenerateId() that ran after its request timed out was undone: store key ${baseKey} holds the session again`,
+      `A regenerateId() that ran after its request timed out was undone: ${describeKey(runtime.store, baseKey!)} holds the session again`,
     );
   } catch (error) {
     runtime.logger.warn(
       `A regenerateId() that ran after its request timed out could not be undone (${String(error)}): ` +
-        `the session of store key ${baseKey} stays moved, and its browser is signed out`,
+        `the session of ${describeKey(runtime.store, baseKey!)} stays moved, and its browser is signed out`,
     );
   }
 }

@@ -17,7 +17,12 @@ import {
   type UserBinding,
 } from './session-record.js';
 import type { SessionRuntime } from './session-runtime.js';
-import type { MaybePromise, StoreLookup, StoredSession } from './session-store.js';
+import {
+  describeKey,
+  type MaybePromise,
+  type StoreLookup,
+  type StoredSession,
+} from './session-store.js';
 import { withTimeout } from './with-timeout.js';
 import { settle } from './store-call.js';
 import type { SegmentHost } from './segment.js';
@@ -611,7 +616,7 @@ export class SessionCore implements SegmentHost {
     if (found === 'moved') this.movedAway = 'load';
     if (found === 'corrupt') {
       this.runtime.logger.warn(
-        `Corrupt session data under store key ${key}: treated as no session`,
+        `Corrupt session data under ${describeKey(this.runtime.store, key)}: treated as no session`,
       );
     }
     if (typeof found === 'object' && found.record.revoked) {

@@ -62,6 +62,11 @@ export interface SessionStore {
    * master answers); rejects when one fails.
    */
   checkHealth?(timeout: number): Promise<void>;
+  /**
+   * How log messages name the record under `key`: as the storage itself names it (with the
+   * prefixes it adds), so an operator can look it up there. Without it, `store key <key>`.
+   */
+  describeKey?(key: string): string;
   /** What is stored under `key`. */
   load(key: string): MaybePromise<StoreLookup>;
   /**
@@ -89,4 +94,9 @@ export interface SessionStore {
   move(key: string, expected: unknown, ttl: number): MaybePromise<MoveOutcome>;
   /** Removes whatever is stored under `key`. */
   delete(key: string): MaybePromise<void>;
+}
+
+/** How log messages name the record of `store` under `key` (see {@link SessionStore.describeKey}). */
+export function describeKey(store: SessionStore, key: string): string {
+  return store.describeKey?.(key) ?? `store key ${key}`;
 }

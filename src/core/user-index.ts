@@ -163,8 +163,11 @@ export async function loadIndex(
     }
     if (typeof found === 'object' && !found.record.revoked) return indexOf(key, found);
     // Bytes this library cannot read as an index (or a key of another Redis type): start it
-    // over rather than fail every login.
-    runtime.logger.warn(`Unreadable user index under store key ${key}: started over`);
+    // over rather than fail every login. The key is left out of the log: it is a hash of the user
+    // id, and a hash of a guessable id (a number, an e-mail address) names the user.
+    runtime.logger.warn(
+      "Unreadable index of a user's sessions (data this library did not write): started over",
+    );
     await settle(runtime.store.delete(key), 'delete', deadline);
   }
 }

@@ -155,6 +155,10 @@ export class RedisSessionStore implements SessionStore {
     if (isRedisClusterClient(client)) await pingClusterMasters(client, timeout);
   }
 
+  describeKey(key: string): string {
+    return `Redis key ${this.redisKey(key)}`;
+  }
+
   load(key: string): Promise<StoreLookup> {
     try {
       return this.watched(this.client().get(this.redisKey(key))).then(

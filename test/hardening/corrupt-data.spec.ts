@@ -101,6 +101,17 @@ describe.each(ADAPTERS)('corrupt stored session data (%s)', (adapter) => {
         expect(await store.redis!.command(`SET ${key} garbage{{`)).toMatch(/^\+OK/);
         await expectTreatedAsNoSession(sid);
       });
+
+      it('is logged under the key Redis has it by, Keyv namespace included', async () => {
+        const sid = await startSession(t);
+        const [key] = (await store.keys()).filter((k) => k.endsWith(storeKeyOf(sid)));
+        expect(key).not.toBe(storeKeyOf(sid));
+        await store.redis!.command(`SET ${key} garbage{{`);
+        await expectTreatedAsNoSession(sid);
+        expect(warnings).toContain(
+          `Corrupt session data under Redis key ${key}: treated as no session`,
+        );
+      });
     }
   });
 });
