@@ -80,7 +80,7 @@ export function attachRuntime(
   if (attached && attached.runtime !== runtime) {
     throw new SessionError(
       'SESSION_OPTIONS_INVALID',
-      'SessionModule is imported more than once in this app: each import has its own options and store, and only one can serve its routes. Import SessionModule.forRoot() (or forRootAsync()) once, in the root module: the module is global, so feature modules inject SessionManager and SessionRegistry without importing it',
+      'SessionModule is imported more than once in this app, or a second Nest app with its own SessionModule shares this HTTP server instance (one Express app or Fastify instance handed to both adapters): each import has its own options and store, and only one can serve the routes of one server instance. Import SessionModule.forRoot() (or forRootAsync()) once, in the root module: the module is global, so feature modules inject SessionManager and SessionRegistry without importing it. Give each Nest app with sessions its own Express app or Fastify instance',
     );
   }
   (httpInstance as BindingSlot)[BINDING] = { runtime, framework, heldByPrototype };

@@ -9,7 +9,10 @@ import {
   type INestApplication,
   type Type,
 } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import express from 'express';
 import { Test } from '@nestjs/testing';
 import type { Cache } from 'cache-manager';
 import request from 'supertest';
@@ -354,5 +357,27 @@ describe.each(ADAPTERS)('module options (%s)', (adapter) => {
       .set('Cookie', `sid=${id}`)
       .expect(200);
     expect(again.body).toEqual({ n: 2 });
+  });
+});
+
+describe('two Nest apps on one Express app', () => {
+  it('refuses sessions in the second, naming the shared server instance', async () => {
+    const server = express();
+    @Module({ imports: [SessionModule.forRoot()] })
+    class FirstModule {}
+    @Module({ imports: [SessionModule.forRoot({ cookie: { name: 'second_sid' } })] })
+    class SecondModule {}
+    const first = await NestFactory.create(FirstModule, new ExpressAdapter(server), {
+      logger: false,
+    });
+    await first.init();
+    const second = await NestFactory.create(SecondModule, new ExpressAdapter(server), {
+      logger: false,
+    });
+    try {
+      await expect(second.init()).rejects.toThrow(/shares this HTTP server instance/);
+    } finally {
+      await first.close();
+    }
   });
 });
