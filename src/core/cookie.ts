@@ -5,16 +5,15 @@ import { isWellFormedSessionId } from './session-id.js';
 // Browsers keep a cookie at most 400 days, whatever Max-Age says.
 const MAX_AGE_CAP_SECONDS = 400 * 24 * 60 * 60;
 
-// Far above any real Cookie header; a longer one is not worth parsing for a 43-character id.
-const MAX_COOKIE_HEADER = 16 * 1024;
-
 /**
  * The session id carried by a `Cookie` header, or `undefined` when it is absent or malformed.
  * Two cookies of the same name are ambiguous (a cookie-tossing attack from a sibling domain
  * can plant one), so they count as absent too.
  */
 export function readSessionId(header: string | undefined, name: string): string | undefined {
-  if (!header || header.length > MAX_COOKIE_HEADER) return undefined;
+  // No cap on the header's length: the server's own header limit bounds it, and an app that raised
+  // it for large cookies would otherwise see no session, and replace its cookie on the next write.
+  if (!header) return undefined;
   const first = header.indexOf(name);
   if (first === -1) return undefined;
   // Two cookies of that name need the name twice in the header: only then is the split worth it.

@@ -75,6 +75,22 @@ describe.each(ADAPTERS)('fuzzed Cookie headers (%s)', (adapter) => {
   };
   const ids = fc.sample(wellFormed, { numRuns: 2, seed: 42 });
 
+  it('a 20 kB header finds its session, which a write keeps', async () => {
+    const sid = sidOf(
+      await t.http().get('/put').query({ seg: 'S', key: 'k', value: '7' }).expect(200),
+    )!;
+    const header = `pad=${'a'.repeat(20_000)}; sid=${sid}`;
+    const read = await t.http().get('/get').query({ seg: 'S', key: 'k' }).set('Cookie', header);
+    expect(read.body).toEqual({ found: true, value: 7 });
+    const write = await t
+      .http()
+      .get('/put')
+      .query({ seg: 'S', key: 'k', value: '8' })
+      .set('Cookie', header)
+      .expect(200);
+    expect(sidOf(write)).toBeUndefined();
+  });
+
   it('a single well-formed sid costs one store read (the counter sees it)', async () => {
     expect(await readWith(`a=1; sid=${ids[0]}; b=2`)).toBe(1);
   });
@@ -82,7 +98,6 @@ describe.each(ADAPTERS)('fuzzed Cookie headers (%s)', (adapter) => {
   it.each([
     ['two different sids', `sid=${ids[0]}; sid=${ids[1]}`],
     ['the same sid twice', `sid=${ids[0]}; sid=${ids[0]}`],
-    ['a 20 kB header with a sid', `pad=${'a'.repeat(20_000)}; sid=${ids[0]}`],
     ['a 42-character sid', `sid=${ids[0]!.slice(1)}`],
     ['a 44-character sid', `sid=${ids[0]}A`],
     ['a sid with a character outside base64url', `sid=${ids[0]!.slice(1)}+`],
