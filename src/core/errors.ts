@@ -1,3 +1,5 @@
+import { quoted } from './log-text.js';
+
 /** The stable `code` of each {@link SessionError}; match on it rather than on class names or messages. */
 export type SessionErrorCode =
   | 'SESSION_STORE_UNAVAILABLE'
@@ -67,7 +69,7 @@ export class SessionTooLargeError extends SessionError {
     /** The `maxSize` option in force; `memoryStoreMaxBytes` when the memory store refused. */
     readonly maxSize: number,
     /** Replaces the message, for a refusal that is not a write to one segment. */
-    message = `Session too large: writing to segment "${segment}" would make the session ${size} bytes, over maxSize ${maxSize}`,
+    message = `Session too large: writing to segment ${quoted(segment)} would make the session ${size} bytes, over maxSize ${maxSize}`,
   ) {
     super('SESSION_TOO_LARGE', message);
     this.name = 'SessionTooLargeError';

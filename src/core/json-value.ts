@@ -1,3 +1,5 @@
+import { printable, quoted } from './log-text.js';
+
 /**
  * How deeply objects and arrays may nest in a session value. Far beyond any real data, and far
  * below the depth at which JSON serialization runs out of stack.
@@ -189,6 +191,6 @@ function withArticle(word: string): string {
 }
 
 function fail(key: string, path: string, why: string): never {
-  const where = path === key ? '' : ` at ${path}`;
-  throw new TypeError(`Session value for key "${key}"${where} cannot be stored: ${why}`);
+  const where = path === key ? '' : ` at ${printable(path)}`;
+  throw new TypeError(`Session value for key ${quoted(key)}${where} cannot be stored: ${why}`);
 }
