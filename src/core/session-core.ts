@@ -649,9 +649,19 @@ export class SessionCore implements SegmentHost {
     this.cookie.send = true;
   }
 
-  /** Whether the browser says this request loads a page (Fetch Metadata), not a resource. */
+  /**
+   * Whether the browser says this request loads a page in a window the user looks at (Fetch
+   * Metadata): a navigation whose destination is the document, and not a prefetch or prerender.
+   * A frame, a prefetch (`Sec-Purpose: prefetch`, which Speculation Rules and `<link
+   * rel=prefetch>` send) or a prerender loads in the background of a page that may well have
+   * the login's response already.
+   */
   private navigates(): boolean {
-    return this.exchange.requestHeader?.('sec-fetch-mode') === 'navigate';
+    const { exchange } = this;
+    if (exchange.requestHeader?.('sec-fetch-mode') !== 'navigate') return false;
+    const dest = exchange.requestHeader('sec-fetch-dest');
+    if (dest !== undefined && dest !== 'document') return false;
+    return !exchange.requestHeader('sec-purpose')?.toLowerCase().includes('prefetch');
   }
 
   private forget(): void {

@@ -130,6 +130,29 @@ describe.each(ADAPTERS)('late commits (%s)', (adapter) => {
       expect(await holdsSessionOf(third)).toBe(true);
     });
 
+    it.each([
+      ['a frame', { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'iframe' }],
+      [
+        'a prefetch',
+        { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', 'Sec-Purpose': 'prefetch' },
+      ],
+    ])(
+      '%s loaded with the old id after regenerateId sends no cookie: the login stays',
+      async (_, headers) => {
+        const sid = await startSession(t);
+        const newSid = sidOf(await t.http().get('/regenerate').set('Cookie', `sid=${sid}`))!;
+        const background = await t
+          .http()
+          .get('/put')
+          .query({ seg: 'Other', key: 'y', value: '2' })
+          .set('Cookie', `sid=${sid}`)
+          .set(headers)
+          .expect(200);
+        expect(setCookieFor(background)).toBeUndefined();
+        expect(await reads(newSid)).toEqual({ found: true, value: 1 });
+      },
+    );
+
     it('regenerateId with the old id after the move (a login tried again) gets a new session', async () => {
       const sid = await startSession(t);
       const newSid = sidOf(await t.http().get('/regenerate').set('Cookie', `sid=${sid}`))!;

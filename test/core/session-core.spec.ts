@@ -375,6 +375,35 @@ describe('SessionCore: regenerateId()', () => {
     expect(await model.request(fresh).manager.isCsrfTokenValid(token)).toBe(true);
   });
 
+  it.each([
+    ['a frame', { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' }],
+    [
+      'a prefetch',
+      { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-purpose': 'prefetch' },
+    ],
+    [
+      'a prerender',
+      {
+        'sec-fetch-mode': 'navigate',
+        'sec-fetch-dest': 'document',
+        'sec-purpose': 'prefetch;prerender',
+      },
+    ],
+  ])(
+    'sends no cookie for %s with the old id after a login moved it: its page may have the login',
+    async (_, headers) => {
+      const model = modelOnCountingStore();
+      const oldId = await storedSession(model, { a: 1 });
+      const mover = model.request(oldId);
+      await mover.manager.regenerateId();
+      mover.core.commitForResponse();
+      const background = model.request(oldId, 'GET', headers);
+      await background.manager.getCsrfToken();
+      background.core.commitForResponse();
+      expect(background.exchange.cookies.size).toBe(0);
+    },
+  );
+
   it('renews a CSRF secret another request gave the session after this one loaded it', async () => {
     const model = modelOnCountingStore();
     const oldId = await storedSession(model, { a: 1 });
