@@ -61,7 +61,7 @@ export function nestsTooDeep(value: unknown, depth = 0): boolean {
  * stack.
  */
 export function cloneJson<V>(value: V): V {
-  if (typeof value !== 'object' || value === null) return primitive(value);
+  if (typeof value !== 'object' || value === null || !isCopied(value)) return primitive(value);
   const root = emptyLike(value);
   const pending: [source: object, target: Record<string, unknown> | unknown[]][] = [[value, root]];
   for (let next = pending.pop(); next; next = pending.pop()) {
@@ -93,7 +93,7 @@ export function cloneJson<V>(value: V): V {
 }
 
 function copyOf(value: unknown, pending: [object, Record<string, unknown> | unknown[]][]): unknown {
-  if (typeof value !== 'object' || value === null) return primitive(value);
+  if (typeof value !== 'object' || value === null || !isCopied(value)) return primitive(value);
   const copy = emptyLike(value);
   pending.push([value, copy]);
   return copy;
@@ -102,6 +102,15 @@ function copyOf(value: unknown, pending: [object, Record<string, unknown> | unkn
 /** `value`, with -0 as 0: JSON writes -0 as 0, so every store hands back the same number. */
 function primitive<V>(value: V): V {
   return value === 0 ? (0 as V) : value;
+}
+
+/**
+ * Whether the copy descends into `value`: an array or a plain object. Anything else (a `Date`, a
+ * class instance), which {@link assertJsonValue} refuses, is kept as it is, so that a check of
+ * the copy still sees what it is.
+ */
+function isCopied(value: object): boolean {
+  return Array.isArray(value) || isPlainPrototype(Object.getPrototypeOf(value) as object | null);
 }
 
 function emptyLike(value: object): Record<string, unknown> | unknown[] {

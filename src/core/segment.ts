@@ -162,9 +162,8 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   ): Promise<void> {
     try {
       assertKey(key);
-      assertJsonValue(value, key);
       // Copied before any wait: a caller that does not await may change its object meanwhile.
-      const copy = cloneJson(value);
+      const copy = storableCopy(value, key);
       const record = this.host.sessionForWrite();
       if (record instanceof Promise) return record.then(() => this.recordSet(key, copy));
       this.recordSet(key, copy);
@@ -197,9 +196,8 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
 
   async setFlash(key: string, value: unknown): Promise<void> {
     assertKey(key);
-    assertJsonValue(value, key);
     // Copied before the wait: a caller that does not await may change its object meanwhile.
-    const copy = cloneJson(value);
+    const copy = storableCopy(value, key);
     await this.host.sessionForWrite();
     this.host.changeWithinLimit({ kind: 'setFlash', segment: this.name, key, value: copy });
   }
@@ -285,4 +283,17 @@ export class SessionSegment<T extends object = Record<string, unknown>> implemen
   private state(): MaybePromise<SegmentState | undefined> {
     return then(this.host.sessionForRead(), (record) => this.stateIn(record));
   }
+}
+
+/**
+ * A copy of `value` to store under `key`; throws a `TypeError` for a value JSON cannot hold. The
+ * check runs before the copy (a cycle would never end it), and again on a copied object: the copy
+ * reads every property a second time, and a getter may answer something else then (a `Date`, a
+ * function) that the first check never saw.
+ */
+function storableCopy(value: unknown, key: string): unknown {
+  assertJsonValue(value, key);
+  const copy = cloneJson(value);
+  if (typeof copy === 'object' && copy !== null) assertJsonValue(copy, key);
+  return copy;
 }

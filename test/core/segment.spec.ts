@@ -86,6 +86,27 @@ describe('Segment', () => {
     expect(host.changes).toEqual([]);
   });
 
+  it.each([
+    ['a Date', () => new Date()],
+    ['a function', () => () => 1],
+    ['an array holding undefined', () => [undefined, 1]],
+  ])(
+    'refuses a getter that answers %s once the check has read it, and changes nothing',
+    async (_, later) => {
+      const host = new FakeHost(true);
+      let reads = 0;
+      const tricky: unknown = {
+        get g() {
+          return reads++ === 0 ? 'x' : later();
+        },
+      };
+      await expect(segmentOn(host).set('k', tricky)).rejects.toThrow(/"k" at k\.g/);
+      reads = 0;
+      await expect(segmentOn(host).setFlash('f', tricky)).rejects.toThrow(TypeError);
+      expect(host.changes).toEqual([]);
+    },
+  );
+
   it('a write whose session cannot start rejects its promise; the call itself never throws', async () => {
     const host = new FakeHost(false);
     host.sessionForWrite = () => {
