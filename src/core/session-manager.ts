@@ -144,7 +144,7 @@ export class SessionManager {
    * session when there is none. The binding survives `regenerateId()` and `clear()`; `destroy()`
    * ends it. Binding to another user moves the session to that user's list.
    *
-   * @param userId - A non-empty, well-formed string of at most 256 characters; anything else
+   * @param userId - A non-empty, well-formed string of at most 256 UTF-16 code units; anything else
    *   throws a `TypeError`. Stored as given in the session, and hashed in the key of the user's
    *   list.
    * @throws `SessionTooLargeError` (segment `(user binding)`) when the binding would grow the

@@ -86,7 +86,9 @@ export function assertUserId(userId: unknown): asserts userId is string {
     throw new TypeError('A user id must be a non-empty string');
   }
   if (userId.length > MAX_USER_ID_LENGTH) {
-    throw new TypeError(`A user id must be at most ${MAX_USER_ID_LENGTH} characters long`);
+    throw new TypeError(
+      `A user id must be at most ${MAX_USER_ID_LENGTH} UTF-16 code units long (its length)`,
+    );
   }
   // A lone surrogate becomes U+FFFD in UTF-8, where the index key is drawn from: two such ids
   // would share one user's index.
