@@ -38,6 +38,13 @@ import {
 } from './user-index.js';
 
 /**
+ * How far ahead of this instance's clock a loaded session's last write may be before it is
+ * logged: far above the milliseconds a write of another instance can land between this
+ * request's clock read and its load, far below a skew that changes what users see.
+ */
+const CLOCK_AHEAD_WARNING_MS = 5_000;
+
+/**
  * The state of one request's session behind the public `SessionManager`: lazy loading, the
  * request's copy of the record (copy on write: the stored record is shared and never changed),
  * its change log, and the commit that replays the log onto what is stored by then.
@@ -628,6 +635,14 @@ export class SessionCore implements SegmentHost {
     if (typeof found !== 'object' || isExpired(this.runtime.config, found.record, now)) {
       this.state = 'absent';
       return;
+    }
+    const ahead = found.record.lastSeen - now;
+    if (ahead > CLOCK_AHEAD_WARNING_MS) {
+      // Timeouts, the post-login window and the user index compare times that one instance
+      // wrote with another's clock: a skew this large shifts them by as much, silently.
+      this.runtime.logger.warn(
+        `A session was last written ${Math.round(ahead / 1000)} s ahead of this instance's clock: the clocks of the app's instances disagree, which shortens idle timeouts by as much on the instance ahead. Synchronize them (NTP)`,
+      );
     }
     this.state = 'active';
     this.id = id;

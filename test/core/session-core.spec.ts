@@ -69,11 +69,13 @@ class CountingStore implements SessionStore {
 /** The session model on a CountingStore: `request(cookie)` is one request's manager. */
 function modelOnCountingStore(options: SessionModuleOptions = {}) {
   const store = new CountingStore();
+  const warnings: string[] = [];
   const runtime = new SessionRuntime(resolveSessionConfig(options), store, {
-    warn: () => undefined,
+    warn: (message: string) => void warnings.push(message),
   });
   return {
     store,
+    warnings,
     request(id?: string, method = 'GET', headers: Record<string, string> = {}) {
       const exchange = new FakeExchange(
         id === undefined ? undefined : `sid=${id}`,
@@ -747,5 +749,24 @@ describe('SessionCore: a conflict on the synchronous memory store', () => {
     expect(() => second.core.commitForResponse()).not.toThrow();
     expect(model.store.calls.commit).toBe(3);
     expect(await model.request(id).segment.getAll()).toEqual({ a: 1, b: 2, c: 3 });
+  });
+});
+
+describe('SessionCore: instances whose clocks disagree', () => {
+  fakeClock();
+
+  it('logs a session last written more than 5 s ahead of this clock, and still serves it', async () => {
+    const model = modelOnCountingStore();
+    const id = await storedSession(model, { a: 1 });
+    // This instance is 30 s behind the one that wrote the session.
+    jest.setSystemTime(Date.now() - 30_000);
+    expect(await model.request(id).segment.get('a')).toBe(1);
+    expect(model.warnings).toEqual([
+      expect.stringContaining("last written 30 s ahead of this instance's clock"),
+    ]);
+    // 3 s behind: within what a write landing during a load can show.
+    jest.setSystemTime(Date.now() + 27_000);
+    expect(await model.request(id).segment.get('a')).toBe(1);
+    expect(model.warnings).toHaveLength(1);
   });
 });
