@@ -386,7 +386,10 @@ function lateClient(connected: Promise<RedisClientLike>): ClientNow {
 
 function lookupOf(envelope: Envelope | 'corrupt', raw: string): StoreLookup {
   if (envelope === 'corrupt') return 'corrupt';
-  if (isPast(envelope?.expires)) return undefined;
+  // The moved marker lives as long as Redis keeps it (a relative TTL). Its `expires` is the
+  // writer's clock: on an instance whose clock is ahead it would read as gone early, and a late
+  // sibling of the login would start a session whose cookie signs the user out.
+  if (isPast(envelope?.expires) && envelope?.value !== MOVED_TEXT) return undefined;
   // The version is the text read; a commit compares the stored bytes with it (see `expectationOf`).
   return decodeSessionText(envelope?.value, raw);
 }
