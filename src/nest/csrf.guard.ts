@@ -163,7 +163,8 @@ export class CsrfGuard implements CanActivate {
       return { reason: crossSite, message: `Origin ${origin} is not allowed` };
     }
     const token = this.tokenOf(request, csrf);
-    if (token === undefined || token === '') {
+    // A JSON `null` is a field left empty, as `''` is in a form.
+    if (token === undefined || token === null || token === '') {
       return { reason: 'csrf_token_missing', message: 'CSRF token missing' };
     }
     const response = contextRequestOf(context)?.response;

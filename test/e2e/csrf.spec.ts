@@ -76,6 +76,7 @@ describe.each(ADAPTERS)('CSRF guard (%s)', (adapter) => {
     it('refuses an unsafe request without a token: csrf_token_missing', async () => {
       expectRefused(await post().send({ data: 1 }), 'csrf_token_missing');
       expectRefused(await post().type('form').send({ __csrf_value: '' }), 'csrf_token_missing');
+      expectRefused(await post().send({ __csrf_value: null }), 'csrf_token_missing');
       expectRefused(await post().set('x-csrf-token', ''), 'csrf_token_missing');
     });
 
