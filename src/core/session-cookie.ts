@@ -16,6 +16,8 @@ export class SessionCookie {
   expire = false;
   /** This response already carries a cookie naming a session (a commit during the request). */
   carriesId = false;
+  /** The `Set-Cookie` header a commit of this request put on the response, if any. */
+  private sent: string | undefined;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -48,22 +50,32 @@ export class SessionCookie {
   /** Puts the pending Set-Cookie on the response: `id`'s cookie, or the expiring one. */
   flush(id: string | undefined): void {
     if (this.send && id !== undefined) {
-      this.exchange.setCookie(
-        this.name,
-        sessionCookieHeader(this.name, id, this.params, this.secure()),
-      );
+      this.put(sessionCookieHeader(this.name, id, this.params, this.secure()));
       this.carriesId = true;
-      this.markPrivate(true);
     } else if (this.expire) {
-      this.exchange.setCookie(
-        this.name,
-        expiredCookieHeader(this.name, this.params, this.secure()),
-      );
+      this.put(expiredCookieHeader(this.name, this.params, this.secure()));
       this.carriesId = false;
-      this.markPrivate(true);
     }
     this.send = false;
     this.expire = false;
+  }
+
+  /**
+   * When the response's headers are about to go out: marks it private, and puts back the cookie
+   * an earlier commit of this request set, in case code after that commit replaced the response's
+   * `Set-Cookie` list (`res.setHeader('Set-Cookie', …)`) or its `Cache-Control` (a `public`
+   * one): a new or regenerated session whose cookie the browser never gets signs the user out.
+   */
+  beforeResponse(): void {
+    const header = this.sent;
+    if (header === undefined) return this.markPrivate(false);
+    this.put(header);
+  }
+
+  private put(header: string): void {
+    this.exchange.setCookie(this.name, header);
+    this.sent = header;
+    this.markPrivate(true);
   }
 
   /**

@@ -316,7 +316,7 @@ export class SessionCore implements SegmentHost {
 
   /** Sets the cache headers of a response whose handler used the session but commits nothing. */
   beforeResponse(): void {
-    if (this.state !== 'unknown' && !this.failure) this.cookie.markPrivate(false);
+    if (this.state !== 'unknown' && !this.failure) this.cookie.beforeResponse();
   }
 
   commit(): Promise<void> {
