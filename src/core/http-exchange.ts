@@ -14,6 +14,11 @@ export interface HttpExchange {
    * same response and keeping every other cookie. Ignored once the headers are sent.
    */
   setCookie(name: string, header: string): void;
+  /**
+   * Whether the response carries a `Set-Cookie` for cookie `name` other than `own`, the one this
+   * library set: code after a commit set that cookie itself (a sign-out clearing it, say).
+   */
+  hasOtherCookie?(name: string, own: string): boolean;
   /** A request header's first value, if any (used for `X-Forwarded-Proto`). */
   requestHeader?(name: string): string | undefined;
   /** A response header as set so far, if any; `undefined` where there is no HTTP response. */

@@ -1,4 +1,4 @@
-import { printable, quoted } from './log-text.js';
+import { printableTail, quoted } from './log-text.js';
 
 /**
  * How deeply objects and arrays may nest in a session value. Far beyond any real data, and far
@@ -200,6 +200,6 @@ function withArticle(word: string): string {
 }
 
 function fail(key: string, path: string, why: string): never {
-  const where = path === key ? '' : ` at ${printable(path)}`;
+  const where = path === key ? '' : ` at ${printableTail(path)}`;
   throw new TypeError(`Session value for key ${quoted(key)}${where} cannot be stored: ${why}`);
 }

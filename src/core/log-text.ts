@@ -11,8 +11,19 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * the log, and cut to its first 100 characters, so a long one does not make a huge log line.
  */
 export function printable(text: string): string {
-  const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
-  return shown.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped(text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text);
+}
+
+/**
+ * Like {@link printable}, but a long one keeps its last 100 characters: the end of a property
+ * path is what tells where in a value the problem is.
+ */
+export function printableTail(text: string): string {
+  return escaped(text.length > MAX_SHOWN ? `…${text.slice(-MAX_SHOWN)}` : text);
+}
+
+function escaped(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** {@link printable} in double quotes, its own double quotes escaped. */

@@ -69,6 +69,9 @@ export class SessionCookie {
   beforeResponse(): void {
     const header = this.sent;
     if (header === undefined) return this.markPrivate(false);
+    // A cookie of the session's name set by that code is its own word (a sign-out clearing it):
+    // only a cookie that went missing is put back.
+    if (this.exchange.hasOtherCookie?.(this.name, header)) return this.markPrivate(true);
     this.put(header);
   }
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
-import { setCookieList } from './set-cookie-list.js';
+import { hasOtherCookie, setCookieList } from './set-cookie-list.js';
 
 /** The parts of an Express request the session uses. */
 export interface ExpressRequestLike {
@@ -60,6 +60,10 @@ export class ExpressExchange implements HttpExchange {
   setResponseHeader(name: string, value: string): void {
     const { res } = this;
     if (res && !res.headersSent) res.setHeader(name, value);
+  }
+
+  hasOtherCookie(name: string, own: string): boolean {
+    return hasOtherCookie(setCookieList(this.res?.getHeader('set-cookie')), name, own);
   }
 
   setCookie(_name: string, header: string): void {

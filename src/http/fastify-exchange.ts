@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { HttpExchange } from '../core/http-exchange.js';
 import { isHeld } from './response-hold.js';
-import { setCookieList } from './set-cookie-list.js';
+import { hasOtherCookie, setCookieList } from './set-cookie-list.js';
 
 /** The parts of a Fastify request the session uses. */
 export interface FastifyRequestLike {
@@ -72,6 +72,13 @@ export class FastifyExchange implements HttpExchange {
     if (sent || this.ownCookie !== undefined || isHeld(reply.raw)) {
       reply.raw.setHeader(name, value);
     }
+  }
+
+  hasOtherCookie(name: string, own: string): boolean {
+    const reply = this.reply();
+    if (!reply) return false;
+    const lists = [reply.raw.getHeader('set-cookie'), reply.getHeaders()['set-cookie']];
+    return lists.some((list) => hasOtherCookie(setCookieList(list), name, own));
   }
 
   setCookie(_name: string, header: string): void {

@@ -55,6 +55,9 @@ interface KeyvRedisLike {
 
 type Envelope = { value?: unknown; expires?: number } | undefined;
 
+/** How far ahead of a moved marker's writer another instance's clock may run (see `lookupOf`). */
+const MARKER_CLOCK_SLACK_MS = 10 * 60_000;
+
 /** The messages of failures that only say the client is not connected, not why. */
 const NOT_CONNECTED = /^(The client is (closed|offline)|Redis client is not connected)/;
 const LAST_ERROR = "; the Redis client's last error: ";
@@ -388,8 +391,11 @@ function lookupOf(envelope: Envelope | 'corrupt', raw: string): StoreLookup {
   if (envelope === 'corrupt') return 'corrupt';
   // The moved marker lives as long as Redis keeps it (a relative TTL). Its `expires` is the
   // writer's clock: on an instance whose clock is ahead it would read as gone early, and a late
-  // sibling of the login would start a session whose cookie signs the user out.
-  if (isPast(envelope?.expires) && envelope?.value !== MOVED_TEXT) return undefined;
+  // sibling of the login would start a session whose cookie signs the user out. Bounded all the
+  // same, for a key whose TTL was taken off (`PERSIST`, a restore that drops TTLs).
+  const expires = envelope?.expires;
+  const slack = envelope?.value === MOVED_TEXT ? MARKER_CLOCK_SLACK_MS : 0;
+  if (typeof expires === 'number' && isPast(expires + slack)) return undefined;
   // The version is the text read; a commit compares the stored bytes with it (see `expectationOf`).
   return decodeSessionText(envelope?.value, raw);
 }

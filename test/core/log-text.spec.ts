@@ -1,4 +1,4 @@
-import { printable, quoted } from '../../src/core/log-text.js';
+import { printable, printableTail, quoted } from '../../src/core/log-text.js';
 import { SessionTooLargeError } from '../../src/core/errors.js';
 import { assertJsonValue } from '../../src/core/json-value.js';
 
@@ -11,8 +11,9 @@ describe('names and keys in messages', () => {
     expect(quoted('say "hi"')).toBe('"say \\"hi\\""');
   });
 
-  it('show at most the first 100 characters of a long one', () => {
+  it('show at most the first 100 characters of a long one, or of a path its last 100', () => {
     expect(printable('x'.repeat(1_000_000))).toBe(`${'x'.repeat(100)}…`);
+    expect(printableTail(`${'k'.repeat(120)}.d`)).toBe(`…${'k'.repeat(98)}.d`);
   });
 
   it('are printable in the too-large error and the refused-value error', () => {

@@ -38,6 +38,15 @@ class AfterCommitController {
     return 'exported';
   }
 
+  @Get('cleared')
+  async cleared(@Session() session: SessionManager, @Res() res: unknown): Promise<void> {
+    await session.newSegment('App\\Export').set('started', true);
+    await session.commit();
+    const raw = rawOf(res);
+    raw.setHeader('Set-Cookie', 'sid=; Path=/; Max-Age=0');
+    raw.end('signed out');
+  }
+
   @Get('read')
   async read(@Session() session: SessionManager) {
     return { started: (await session.newSegment('App\\Export').get('started')) ?? null };
@@ -63,4 +72,10 @@ describe.each(ADAPTERS)('headers set after a commit (%s)', (adapter) => {
       expect(read.body).toEqual({ started: true });
     },
   );
+
+  it('a cookie of the session name that the handler set after the commit is its own word', async () => {
+    const res = await t.http().get('/after-commit/cleared').expect(200);
+    expect(res.headers['set-cookie']).toEqual(['sid=; Path=/; Max-Age=0']);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+  });
 });

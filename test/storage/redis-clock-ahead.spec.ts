@@ -43,4 +43,16 @@ run.each(ADAPTERS)('a moved marker read by an instance whose clock is ahead (%s)
     const read = await t.http().get('/get').set('Cookie', `sid=${newSid}`).expect(200);
     expect(read.body).toMatchObject({ value: 'first' });
   });
+
+  it('lasts no longer than ten minutes past its own expiry, also with its TTL taken off', async () => {
+    const sid = sidOf(await t.http().get('/put/first').expect(200))!;
+    await t.http().get('/regenerate').set('Cookie', `sid=${sid}`).expect(200);
+    const keys = (await redis.command('KEYS *')).split('\r\n').filter((line) => line.includes(':'));
+    let marker = '';
+    for (const key of keys) if ((await redis.command(`GET ${key}`)).includes('moved')) marker = key;
+    expect(await redis.command(`PERSIST ${marker}`)).toBe(':1\r\n');
+    clock.advance(12 * 60_000);
+    const late = await t.http().get('/put/late').set('Cookie', `sid=${sid}`).expect(200);
+    expect(sidOf(late)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
 });
