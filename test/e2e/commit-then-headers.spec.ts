@@ -2,11 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { Session, SessionManager } from '../../src/index.js';
 import { ADAPTERS, createTestApp, sidOf, type TestApp } from '../support/apps/test-app.js';
-
-/** Node's response behind what `@Res()` hands a handler: Express's own, Fastify's `reply.raw`. */
-function rawOf(res: unknown): ServerResponse {
-  return ((res as { raw?: ServerResponse }).raw ?? res) as ServerResponse;
-}
+import { rawResponseOf } from '../support/http/raw-response.js';
 
 /** Replaces the response's cookie list and its caching, as an export or download route does. */
 function setOwnHeaders(res: ServerResponse): void {
@@ -21,7 +17,7 @@ class AfterCommitController {
   async raw(@Session() session: SessionManager, @Res() res: unknown): Promise<void> {
     await session.newSegment('App\\Export').set('started', true);
     await session.commit();
-    const raw = rawOf(res);
+    const raw = rawResponseOf(res);
     setOwnHeaders(raw);
     raw.end('exported');
   }
@@ -34,7 +30,7 @@ class AfterCommitController {
     await session.regenerateId();
     await session.newSegment('App\\Export').set('started', true);
     await session.commit();
-    setOwnHeaders(rawOf(res));
+    setOwnHeaders(rawResponseOf(res));
     return 'exported';
   }
 
@@ -42,7 +38,7 @@ class AfterCommitController {
   async cleared(@Session() session: SessionManager, @Res() res: unknown): Promise<void> {
     await session.newSegment('App\\Export').set('started', true);
     await session.commit();
-    const raw = rawOf(res);
+    const raw = rawResponseOf(res);
     raw.setHeader('Set-Cookie', 'sid=; Path=/; Max-Age=0');
     raw.end('signed out');
   }

@@ -23,14 +23,10 @@ import {
   startTestModule,
   type TestApp,
 } from '../support/apps/test-app.js';
+import { rawResponseOf } from '../support/http/raw-response.js';
 
 const SEG = 'App\\Gate';
 type Values = { notice: string };
-
-/** Node's response behind what Nest hands an interceptor: Express's own, Fastify's `reply.raw`. */
-function rawResponseOf(response: unknown): ServerResponse {
-  return ((response as { raw?: ServerResponse }).raw ?? response) as ServerResponse;
-}
 
 function redirect(res: ServerResponse): void {
   res.writeHead(302, { location: '/gate/notice' });
