@@ -3,6 +3,7 @@ import type { ReadyMessage } from '../apps/server.js';
 import type { UsageReply } from '../apps/usage-probe.js';
 import type { Variant } from '../apps/variants.js';
 import { stopChild, track } from './child-processes.js';
+import { pinnedFork } from './cpu-pinning.js';
 import { freePort } from './free-port.js';
 
 const SERVER = new URL('../apps/server.js', import.meta.url);
@@ -15,15 +16,18 @@ export class AppProcess {
     private readonly child: ChildProcess,
   ) {}
 
-  /** Starts the app; `nodeFlags` go to its Node (e.g. `--cpu-prof`). */
+  /**
+   * Starts the app; `nodeFlags` go to its Node (e.g. `--cpu-prof`), `cores` (a `taskset` core
+   * list) keeps it on those cores.
+   */
   static async start(
     variant: Variant,
     redisUrl: string,
-    nodeFlags: string[] = [],
+    { nodeFlags = [], cores }: { nodeFlags?: string[]; cores?: string } = {},
   ): Promise<AppProcess> {
     const port = await freePort();
     const child = fork(SERVER, [variant.id, `${port}`, redisUrl], {
-      execArgv: nodeFlags,
+      ...pinnedFork(cores, nodeFlags),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     track(child);

@@ -11,6 +11,8 @@ export interface BenchConfig {
   variants: readonly Variant[];
   /** Directory for `--cpu-prof` profiles of the apps, or none. */
   cpuProfileDir: string | undefined;
+  /** `auto`: the apps get half the cores, the harness and Redis the rest (see `cpu-pinning.ts`). */
+  pin: 'auto' | 'off';
 }
 
 export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -25,7 +27,14 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     sessions: count(env, 'BENCH_SESSIONS', 100_000),
     variants: only ? THROUGHPUT_VARIANTS.filter((v) => only.includes(v.id)) : THROUGHPUT_VARIANTS,
     cpuProfileDir: env.BENCH_CPU_PROF || undefined,
+    pin: pinSetting(env.BENCH_PIN),
   };
+}
+
+function pinSetting(raw: string | undefined): 'auto' | 'off' {
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  if (raw === 'off') return 'off';
+  throw new Error(`BENCH_PIN must be auto or off, got "${raw}"`);
 }
 
 function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

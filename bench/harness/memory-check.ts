@@ -22,8 +22,9 @@ export async function checkMemory(
   redisUrl: string,
   sessions: number,
   connections: number,
+  cores: string | undefined,
 ): Promise<MemoryCheck> {
-  const app = await AppProcess.start(variant, redisUrl, ['--expose-gc']);
+  const app = await AppProcess.start(variant, redisUrl, { nodeFlags: ['--expose-gc'], cores });
   try {
     const batch = (url: string, requests: number) =>
       runLoad({ url: `${app.url}${url}`, connections, cookies: [], until: { requests } });

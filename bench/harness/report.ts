@@ -1,5 +1,6 @@
 import { describeVariant } from '../apps/variants.js';
 import type { BenchConfig } from './bench-config.js';
+import { describePinning, type CpuPinning } from './cpu-pinning.js';
 import type { MemoryCheck } from './memory-check.js';
 import type { Ratio, Row } from './summary.js';
 import type { TargetResult } from './targets.js';
@@ -19,6 +20,8 @@ export interface RunInfo {
   /** Percent of all cores' time the hypervisor took during the run. */
   steal: number | undefined;
   config: BenchConfig;
+  /** The cores of the apps and of the harness, or why they were not pinned. */
+  pinning: CpuPinning | string;
   runtimeSeconds: number;
 }
 
@@ -92,7 +95,8 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
       `${info.load[0].toFixed(1)} when it started and ${info.load[1].toFixed(1)} when it ended` +
       machineLine(info) +
       ' (other work on the machine lowers req/s and raises CPU µs/req, by 20 % or more on 2 ' +
-      'cores: rerun on a quiet machine before trusting a ratio near its target).',
+      'cores: rerun on a quiet machine before trusting a ratio near its target). ' +
+      describePinning(info.pinning),
     '',
     '## Targets',
     '',

@@ -3,6 +3,7 @@ import { cpus, loadavg, release, type } from 'node:os';
 import { MEMORY_VARIANTS } from '../apps/variants.js';
 import { AppProcess } from './app-process.js';
 import { readBenchConfig, type BenchConfig } from './bench-config.js';
+import { planPinning, pinThisProcess } from './cpu-pinning.js';
 import { libraryVersion } from './library-version.js';
 import { runLoad } from './load.js';
 import { machineShares, machineTime } from './machine-time.js';
@@ -36,6 +37,10 @@ await new Promise((resolve) => setTimeout(resolve, 2000));
 const runFrom = machineTime();
 const busyBefore = machineShares(quietFrom, runFrom)?.busy;
 const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
+const pinning = planPinning(config.pin);
+// Before Redis starts, so that it inherits the harness's cores.
+if (typeof pinning !== 'string') pinThisProcess(pinning.harness);
+const appCores = typeof pinning === 'string' ? undefined : pinning.apps;
 const redis = await RedisServer.start();
 let apps: AppProcess[] = [];
 try {
@@ -50,7 +55,7 @@ try {
     // be in every round's ratio; with new ones, the median over the rounds evens it out.
     apps = [];
     for (const variant of config.variants) {
-      apps.push(await AppProcess.start(variant, redis.url, nodeFlags));
+      apps.push(await AppProcess.start(variant, redis.url, { nodeFlags, cores: appCores }));
     }
     const roundOrder = await roundTargets(apps, config);
     // A fresh app must not pay for JIT compilation and first-time allocations in its round.
@@ -69,7 +74,9 @@ try {
 
   const memory: MemoryCheck[] = [];
   for (const variant of MEMORY_VARIANTS) {
-    memory.push(await checkMemory(variant, redis.url, config.sessions, config.connections));
+    memory.push(
+      await checkMemory(variant, redis.url, config.sessions, config.connections, appCores),
+    );
     console.log(`memory check of ${variant.id} done (${elapsed()})`);
   }
 
@@ -109,6 +116,7 @@ try {
       busyBefore,
       steal: machineShares(runFrom, machineTime())?.steal,
       config,
+      pinning,
       runtimeSeconds: (performance.now() - started) / 1000,
     },
     rows,

@@ -1,0 +1,65 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+
+/** Which cores the apps run on, and which the harness (load generator) and Redis run on. */
+export interface CpuPinning {
+  /** A `taskset` core list, e.g. `0`. */
+  apps: string;
+  /** A `taskset` core list, e.g. `1`. */
+  harness: string;
+}
+
+/**
+ * Splits the cores between the apps and everything else, or says why not. autocannon runs in
+ * the harness and takes about as much CPU as a Fastify app it loads: left free to move, it keeps
+ * landing on the app's core, and how often it does that decides the app's speed in a burst as much
+ * as the app's own code. On cores of their own, the apps' bursts stop competing with their load.
+ * Only one app is under load at a time, so the apps share their half.
+ */
+export function planPinning(setting: 'auto' | 'off'): CpuPinning | string {
+  if (setting === 'off') return 'BENCH_PIN=off';
+  if (process.platform !== 'linux') return `not on Linux (${process.platform})`;
+  const cores = availableParallelism();
+  if (cores < 2) return `${cores} core`;
+  if (spawnSync('taskset', ['-V']).error) return 'taskset is not installed (util-linux)';
+  const appCores = Math.floor(cores / 2);
+  return {
+    apps: coreList(0, appCores - 1),
+    harness: coreList(appCores, cores - 1),
+  };
+}
+
+function coreList(first: number, last: number): string {
+  return first === last ? `${first}` : `${first}-${last}`;
+}
+
+/**
+ * Moves every thread of this process to `cores`. Processes it starts later (Redis) inherit them,
+ * and so do the threads Node starts later.
+ */
+export function pinThisProcess(cores: string): void {
+  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cores, `${process.pid}`], {
+    stdio: 'ignore',
+  });
+}
+
+/** How `fork()` starts Node on `cores`: through `taskset`, which then runs Node with its flags. */
+export function pinnedFork(
+  cores: string | undefined,
+  nodeFlags: string[],
+): { execPath?: string; execArgv: string[] } {
+  if (cores === undefined) return { execArgv: nodeFlags };
+  return { execPath: 'taskset', execArgv: ['--cpu-list', cores, process.execPath, ...nodeFlags] };
+}
+
+/** The report's words for a plan. */
+export function describePinning(pinning: CpuPinning | string): string {
+  return typeof pinning === 'string'
+    ? `The apps were not pinned to cores (${pinning}).`
+    : `The apps ran on ${cores(pinning.apps)}, the harness with autocannon and Redis on ` +
+        `${cores(pinning.harness)} (taskset).`;
+}
+
+function cores(list: string): string {
+  return /[-,]/.test(list) ? `cores ${list}` : `core ${list}`;
+}
