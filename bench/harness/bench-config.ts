@@ -11,8 +11,8 @@ export interface BenchConfig {
   variants: readonly Variant[];
   /** Directory for `--cpu-prof` profiles of the apps, or none. */
   cpuProfileDir: string | undefined;
-  /** `auto`: the apps get half the cores, the harness and Redis the rest (see `cpu-pinning.ts`). */
-  pin: 'auto' | 'off';
+  /** `on`: the apps get half the cores, the harness and Redis the rest (see `cpu-pinning.ts`). */
+  pin: 'on' | 'off';
 }
 
 export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -31,10 +31,10 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
   };
 }
 
-function pinSetting(raw: string | undefined): 'auto' | 'off' {
-  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
-  if (raw === 'off') return 'off';
-  throw new Error(`BENCH_PIN must be auto or off, got "${raw}"`);
+function pinSetting(raw: string | undefined): 'on' | 'off' {
+  if (raw === undefined || raw === '' || raw === 'off') return 'off';
+  if (raw === 'on') return 'on';
+  throw new Error(`BENCH_PIN must be on or off, got "${raw}"`);
 }
 
 function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -10,18 +10,21 @@ export interface CpuPinning {
 }
 
 /**
- * Splits the cores between the apps and everything else, or says why not. autocannon runs in
- * the harness and takes about as much CPU as a Fastify app it loads: left free to move, it keeps
- * landing on the app's core, and how often it does that decides the app's speed in a burst as much
- * as the app's own code. On cores of their own, the apps' bursts stop competing with their load.
- * Only one app is under load at a time, so the apps share their half.
+ * With `on`, splits the cores between the apps and everything else; with `off` (the default),
+ * says so. autocannon runs in the harness and takes about as much CPU as a Fastify app it loads,
+ * and left free to move it shares the app's core for part of a burst: pinned, the apps' bursts
+ * stop competing with their own load. Then Redis shares a core with autocannon instead, so a
+ * store whose commands cost Redis more CPU slows its own load more. Two runs each way measured no
+ * steadier ratios pinned (see the bench's README), hence off by default. Only one app is under load
+ * at a time, so the apps share their half.
  */
-export function planPinning(setting: 'auto' | 'off'): CpuPinning | string {
-  if (setting === 'off') return 'BENCH_PIN=off';
-  if (process.platform !== 'linux') return `not on Linux (${process.platform})`;
+export function planPinning(setting: 'on' | 'off'): CpuPinning | string {
+  if (setting === 'off') return 'BENCH_PIN is off';
+  const cannot = (why: string) => new Error(`BENCH_PIN=on cannot pin the apps: ${why}`);
+  if (process.platform !== 'linux') throw cannot(`not on Linux (${process.platform})`);
   const cores = availableParallelism();
-  if (cores < 2) return `${cores} core`;
-  if (spawnSync('taskset', ['-V']).error) return 'taskset is not installed (util-linux)';
+  if (cores < 2) throw cannot(`${cores} core`);
+  if (spawnSync('taskset', ['-V']).error) throw cannot('taskset is not installed (util-linux)');
   const appCores = Math.floor(cores / 2);
   return {
     apps: coreList(0, appCores - 1),
