@@ -55,20 +55,24 @@ export async function startRedis(): Promise<RedisServer> {
   return server;
 }
 
+// Generous: on a shared CI machine a reply can take far longer than it does on a quiet one, and
+// a helper that gave up early would hand a test an empty reply instead of failing it.
+const REPLY_TIMEOUT_MS = 10_000;
+
 function sendCommand(port: number, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
-    let reply = '';
+    let reply = Buffer.alloc(0);
     const timer = setTimeout(() => {
       socket.destroy();
-      resolve(reply);
-    }, 300);
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.endsWith('\r\n')) {
+      reject(new Error(`redis-server did not answer "${line}" within ${REPLY_TIMEOUT_MS} ms`));
+    }, REPLY_TIMEOUT_MS);
+    socket.on('data', (chunk: Buffer) => {
+      reply = Buffer.concat([reply, chunk]);
+      if (replyEnd(reply, 0) === reply.length) {
         clearTimeout(timer);
         socket.end();
-        resolve(reply);
+        resolve(reply.toString());
       }
     });
     socket.on('error', (error) => {
@@ -77,4 +81,27 @@ function sendCommand(port: number, line: string): Promise<string> {
     });
     socket.write(`${line}\r\n`);
   });
+}
+
+/**
+ * Where the RESP reply starting at byte `from` ends, or -1 while it is incomplete: a reply split
+ * over several chunks can end one of them on a line break.
+ */
+function replyEnd(bytes: Buffer, from: number): number {
+  const lineEnd = bytes.indexOf('\r\n', from);
+  if (lineEnd < 0) return -1;
+  const next = lineEnd + 2;
+  const count = Number(bytes.toString('latin1', from + 1, lineEnd));
+  switch (String.fromCharCode(bytes[from]!)) {
+    case '$':
+      if (count < 0) return next;
+      return bytes.length >= next + count + 2 ? next + count + 2 : -1;
+    case '*': {
+      let end = next;
+      for (let i = 0; i < count && end >= 0; i++) end = replyEnd(bytes, end);
+      return end;
+    }
+    default:
+      return next;
+  }
 }
