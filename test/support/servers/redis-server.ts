@@ -50,7 +50,7 @@ export async function startRedis(): Promise<RedisServer> {
     },
     freeze: () => process.kill(child!.pid!, 'SIGSTOP'),
     thaw: () => process.kill(child!.pid!, 'SIGCONT'),
-    command: (line) => sendCommand(port, line),
+    command: (line) => redisCommand(port, line),
   };
   return server;
 }
@@ -59,7 +59,8 @@ export async function startRedis(): Promise<RedisServer> {
 // a helper that gave up early would hand a test an empty reply instead of failing it.
 const REPLY_TIMEOUT_MS = 10_000;
 
-function sendCommand(port: number, line: string): Promise<string> {
+/** Sends one command (inline protocol) to the server on `port` and returns its whole raw reply. */
+export function redisCommand(port: number, line: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
     let reply = Buffer.alloc(0);
