@@ -11,15 +11,15 @@ export interface CpuPinning {
 
 /**
  * With `on`, splits the cores between the apps and everything else; with `off` (the default),
- * says so. autocannon runs in the harness and takes about as much CPU as a Fastify app it loads,
+ * `undefined`. autocannon runs in the harness and takes about as much CPU as a Fastify app it loads,
  * and left free to move it shares the app's core for part of a burst: pinned, the apps' bursts
  * stop competing with their own load. Then Redis shares a core with autocannon instead, so a
  * store whose commands cost Redis more CPU slows its own load more. Two runs each way measured no
  * steadier ratios pinned (see the bench's README), hence off by default. Only one app is under load
  * at a time, so the apps share their half.
  */
-export function planPinning(setting: 'on' | 'off'): CpuPinning | string {
-  if (setting === 'off') return 'BENCH_PIN is off';
+export function planPinning(setting: 'on' | 'off'): CpuPinning | undefined {
+  if (setting === 'off') return undefined;
   const cannot = (why: string) => new Error(`BENCH_PIN=on cannot pin the apps: ${why}`);
   if (process.platform !== 'linux') throw cannot(`not on Linux (${process.platform})`);
   const cores = availableParallelism();
@@ -56,13 +56,13 @@ export function pinnedFork(
 }
 
 /** The report's words for a plan. */
-export function describePinning(pinning: CpuPinning | string): string {
-  return typeof pinning === 'string'
-    ? `The apps were not pinned to cores (${pinning}).`
-    : `The apps ran on ${cores(pinning.apps)}, the harness with autocannon and Redis on ` +
-        `${cores(pinning.harness)} (taskset).`;
+export function describePinning(pinning: CpuPinning | undefined): string {
+  return pinning === undefined
+    ? 'The apps were not pinned to cores (BENCH_PIN=on pins them).'
+    : `The apps ran on ${coreWords(pinning.apps)}, the harness with autocannon and Redis on ` +
+        `${coreWords(pinning.harness)} (taskset).`;
 }
 
-function cores(list: string): string {
+function coreWords(list: string): string {
   return /[-,]/.test(list) ? `cores ${list}` : `core ${list}`;
 }

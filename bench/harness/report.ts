@@ -20,8 +20,8 @@ export interface RunInfo {
   /** Percent of all cores' time the hypervisor took during the run. */
   steal: number | undefined;
   config: BenchConfig;
-  /** The cores of the apps and of the harness, or why they were not pinned. */
-  pinning: CpuPinning | string;
+  /** The cores of the apps and of the harness; `undefined` when they were not pinned. */
+  pinning: CpuPinning | undefined;
   runtimeSeconds: number;
 }
 

@@ -39,8 +39,8 @@ const busyBefore = machineShares(quietFrom, runFrom)?.busy;
 const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
 const pinning = planPinning(config.pin);
 // Before Redis starts, so that it inherits the harness's cores.
-if (typeof pinning !== 'string') pinThisProcess(pinning.harness);
-const appCores = typeof pinning === 'string' ? undefined : pinning.apps;
+if (pinning) pinThisProcess(pinning.harness);
+const appCores = pinning?.apps;
 const redis = await RedisServer.start();
 let apps: AppProcess[] = [];
 try {
