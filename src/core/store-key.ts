@@ -17,6 +17,14 @@ interface Remembered {
 const remembered = new Map<string, Remembered>();
 
 /**
+ * Whether `id` is one of the ids whose key was built lately. Those were all well-formed: the
+ * library keys only ids it issued and ids read from a cookie after their shape was checked.
+ */
+export function isRememberedSessionId(id: string): boolean {
+  return remembered.has(id);
+}
+
+/**
  * The store key of a session. It holds a hash of the id, never the id itself, so a dump of the
  * store (or a MONITOR on Redis) does not hand out live session cookies.
  */
