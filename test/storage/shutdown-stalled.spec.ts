@@ -2,12 +2,14 @@ import type KeyvRedis from '@keyv/redis';
 import { Module } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SESSION_CACHE, SessionStoreModule } from '../../docs/examples/session-store.module.js';
 import { SessionModule } from '../../src/index.js';
 import { StorageController } from '../support/controllers/storage-controller.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/servers/redis-server.js';
 import { ADAPTERS, sidOf, startTestModule } from '../support/apps/test-app.js';
+import { pollUntil } from '../support/timing/storage-polling.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -59,6 +61,9 @@ run.each(ADAPTERS)('shutdown with the guide’s store module on a stalled Redis 
       client.once('end', () => resolve('disconnected')),
     );
 
+    let arrived = 0;
+    (t.app.getHttpServer() as Server).on('request', () => arrived++);
+
     redis.freeze();
     try {
       const inFlight = [1, 2].map(() =>
@@ -72,7 +77,8 @@ run.each(ADAPTERS)('shutdown with the guide’s store module on a stalled Redis 
             () => 'no answer',
           ),
       );
-      await sleep(50);
+      // Closed before they arrive, the server would refuse them instead of answering them.
+      await pollUntil('both requests reach the app', async () => (arrived >= 2 ? true : undefined));
       const closing = t.close().then(() => 'closed');
       expect(await Promise.all(inFlight)).toEqual([503, 503]);
       const outcome = await Promise.race([
