@@ -1,9 +1,8 @@
 import type { RandvalInterface } from './randval.js';
+import { hasSessionIdShape } from './session-id-shape.js';
 import { isRememberedSessionId } from './store-key.js';
 
-// 32 bytes in base64url without padding are always 43 characters.
 const SESSION_ID_LENGTH = 43;
-const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** A new session id: 32 random bytes in base64url, 43 characters. */
 export function newSessionId(randval: RandvalInterface): string {
@@ -20,6 +19,6 @@ export function isWellFormedSessionId(value: string): boolean {
   // checked then: finding it takes a fraction of the pattern's instructions, and the hash of the
   // id it computes serves the lookup of the id's store key that follows.
   return (
-    value.length === SESSION_ID_LENGTH && (isRememberedSessionId(value) || SESSION_ID.test(value))
+    value.length === SESSION_ID_LENGTH && (isRememberedSessionId(value) || hasSessionIdShape(value))
   );
 }

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { hasSessionIdShape } from './session-id-shape.js';
 
 /**
  * How many ids keep their digest and key. A request's id was almost always seen by this process a
@@ -16,10 +17,7 @@ interface Remembered {
 
 const remembered = new Map<string, Remembered>();
 
-/**
- * Whether `id` is one of the ids whose key was built lately. Those were all well-formed: the
- * library keys only ids it issued and ids read from a cookie after their shape was checked.
- */
+/** Whether `id` is one of the well-formed ids whose key was built lately. */
 export function isRememberedSessionId(id: string): boolean {
   return remembered.has(id);
 }
@@ -40,9 +38,11 @@ export function storeKeyFor(prefix: string, id: string): string {
     return known.key;
   }
   const digest = hash('sha256', id, 'base64url');
+  const key = prefix + digest;
+  // Only well-formed ids: finding an id here stands for its shape check. Checked once per id.
+  if (!hasSessionIdShape(id)) return key;
   // The oldest id goes first: Maps keep insertion order.
   if (remembered.size >= REMEMBERED_DIGESTS) remembered.delete(remembered.keys().next().value!);
-  const key = prefix + digest;
   // A copy: an id cut from a Cookie header is a view that would keep the whole header alive.
   remembered.set(Buffer.from(id, 'utf16le').toString('utf16le'), { digest, prefix, key });
   return key;

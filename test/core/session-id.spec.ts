@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { Randval } from '../../src/core/randval.js';
 import { isWellFormedSessionId, newSessionId } from '../../src/core/session-id.js';
+import { storeKeyFor } from '../../src/core/store-key.js';
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 // The characters on either side of each range of the alphabet, and look-alikes beyond ASCII.
@@ -33,6 +34,15 @@ describe('isWellFormedSessionId', () => {
     expect(isWellFormedSessionId('A'.repeat(42))).toBe(false);
     expect(isWellFormedSessionId('A'.repeat(44))).toBe(false);
     expect(isWellFormedSessionId('')).toBe(false);
+  });
+
+  it('keeps refusing an id of the wrong shape after a store key was built for it', () => {
+    const malformed = `${'A'.repeat(42)}.`;
+    storeKeyFor('sess:', malformed);
+    expect(isWellFormedSessionId(malformed)).toBe(false);
+    const wellFormedId = 'B'.repeat(43);
+    storeKeyFor('sess:', wellFormedId);
+    expect(isWellFormedSessionId(wellFormedId)).toBe(true);
   });
 
   it('agrees with the pattern /^[A-Za-z0-9_-]{43}$/ on any string', () => {
