@@ -8,6 +8,7 @@ import { REPLACED_RESPONSE_HEADERS } from './replaced-response-headers.js';
 import { setCookieList } from './set-cookie-list.js';
 
 type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
+type HeaderCall = (this: ServerResponse, name: string, value?: unknown) => unknown;
 
 const INSTALLED = Symbol('nest-aura-session.hold-installed');
 const INTERNAL_ERROR = JSON.stringify({ statusCode: 500, message: 'Internal server error' });
@@ -50,6 +51,25 @@ export function installResponseHold(appResponse: object): void {
     const hold = holds.get(this);
     return hold ? hold.call(end, args, this, end) : end.apply(this, args);
   } as ServerResponse['end'];
+  watchHeaderChanges(proto, (res) => holds.get(res));
+}
+
+/**
+ * Makes `setHeader()`, `appendHeader()` and `removeHeader()` of `target` (a prototype, or one
+ * response) tell the hold of their response before they change a header, so that the hold copies
+ * the headers only when something changes them while it waits (see `ResponseHold.replay()`).
+ */
+function watchHeaderChanges(
+  target: ServerResponse,
+  holdOf: (res: ServerResponse) => ResponseHold | undefined,
+): void {
+  for (const method of ['setHeader', 'appendHeader', 'removeHeader'] as const) {
+    const original = target[method] as unknown as HeaderCall;
+    target[method] = function (this: ServerResponse, name: string, value?: unknown) {
+      holdOf(this)?.beforeHeaderChange();
+      return original.call(this, name, value);
+    } as never;
+  }
 }
 
 /** Whether `res` is held for a session's commit already. */
@@ -105,6 +125,7 @@ export function holdResponseUntilCommitted(
   res.end = function (this: ServerResponse, ...args: unknown[]) {
     return hold.call(end, args, this, end);
   } as ServerResponse['end'];
+  watchHeaderChanges(res, () => hold);
 }
 
 /** The state of one held response: the calls waiting for the commit, or the error sent instead. */
@@ -119,9 +140,14 @@ class ResponseHold {
   private dropped: Array<() => void> | undefined;
   // Whether the handler's end() waits for the commit.
   private ended = false;
-  // The status and headers as Node would have stored them, at the first call that waits for an
-  // asynchronous commit (see `replay()`).
-  private stored: StoredResponse | undefined;
+  // The status as Node would have stored it, at the first call that waits for an asynchronous
+  // commit (see `replay()`).
+  private status: number | undefined;
+  // Whether the headers are Node's to store once the commit is done: the first change to them
+  // while it runs copies them into `stored` (see `replay()`).
+  private watching = false;
+  // The headers as they were before the first change made while the commit ran.
+  private stored: OutgoingHttpHeaders | undefined;
   // Whether the framework sends the response itself, rather than the handler on the raw response.
   private framework = false;
 
@@ -137,6 +163,13 @@ class ResponseHold {
 
   frameworkAnswers(): void {
     this.framework = true;
+  }
+
+  /** A header of the response is about to change. */
+  beforeHeaderChange(): void {
+    if (!this.watching) return;
+    this.watching = false;
+    this.stored = this.res.getHeaders();
   }
 
   /**
@@ -216,7 +249,10 @@ class ResponseHold {
       return answer;
     }
     if (method === end) this.ended = true;
-    if (!headersSent) this.stored = storedResponse(this.res);
+    if (!headersSent) {
+      this.status = this.res.statusCode;
+      this.watching = true;
+    }
     pending.then(
       () => this.replay(end),
       (error: unknown) => this.fail(error, end),
@@ -249,8 +285,11 @@ class ResponseHold {
     // answer (Nest sending the return value of a handler that redirected by hand) or a middleware
     // writing headers after its end() (compression() ends its stream later) made its changes on
     // the held response instead. They are undone here, but the session's own.
-    if (this.stored) restoreStoredResponse(this.res, this.stored);
-    this.stored = undefined;
+    const { res, status, stored } = this;
+    this.watching = false;
+    this.status = this.stored = undefined;
+    if (status !== undefined && res.statusCode !== status) res.statusCode = status;
+    if (stored) restoreStoredHeaders(res, stored);
     this.ended = false;
     let next = 0;
     try {
@@ -292,7 +331,8 @@ class ResponseHold {
     for (const [, args] of this.held!) this.drop(args);
     this.held = undefined;
     this.ended = false;
-    this.stored = undefined;
+    this.watching = false;
+    this.status = this.stored = undefined;
     if (isGraphqlRequest(this.request)) {
       const type = graphqlFailureContentType(res.getHeader('content-type'));
       this.sendInstead(200, type, graphqlFailureBody(failure, this.request), end);
@@ -354,22 +394,11 @@ function headersSentError(): Error {
   });
 }
 
-/** A response's status and headers, as Node stores them at its first call. */
-interface StoredResponse {
-  status: number;
-  headers: OutgoingHttpHeaders;
-}
-
 // Set by the commit after the response's first call: never taken back to what they were before.
 const SESSION_HEADERS = ['set-cookie', 'cache-control'];
 
-function storedResponse(res: ServerResponse): StoredResponse {
-  return { status: res.statusCode, headers: res.getHeaders() };
-}
-
-/** Undoes the changes made to the status and headers since `stored`, but the session's. */
-function restoreStoredResponse(res: ServerResponse, { status, headers }: StoredResponse): void {
-  res.statusCode = status;
+/** Undoes the changes made to the headers since they were `headers`, but the session's. */
+function restoreStoredHeaders(res: ServerResponse, headers: OutgoingHttpHeaders): void {
   for (const name of res.getHeaderNames()) {
     if (!(name in headers) && !SESSION_HEADERS.includes(name)) res.removeHeader(name);
   }

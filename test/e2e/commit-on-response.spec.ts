@@ -131,6 +131,20 @@ class ExpressResponseController {
     }
   }
 
+  /** Answers on Node's own response, then changes a header, as code after that answer might. */
+  @Get('raw-answered-then-changed')
+  async rawAnsweredThenChanged(@Segment(SEG) seg: Segment<Values>, @Res() res: ServerResponse) {
+    await seg.set('step', 'raw answer');
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ first: true }));
+    try {
+      res.setHeader('x-after-answer', 'changed');
+      res.removeHeader('content-type');
+    } catch {
+      // Node refuses a header change once the answer went out.
+    }
+  }
+
   @Get('manual')
   async manual(@Session() session: SessionManager, @Res() res: Response) {
     await session.newSegment<Values>(SEG).set('step', 'manual');
@@ -211,6 +225,20 @@ class FastifyResponseController {
     await seg.set('step', 'answered twice');
     reply.code(201).send({ first: true });
     reply.code(200).send({ second: true });
+  }
+
+  /** Answers on Node's own response, then changes a header, as code after that answer might. */
+  @Get('raw-answered-then-changed')
+  async rawAnsweredThenChanged(@Segment(SEG) seg: Segment<Values>, @Res() reply: FastifyReply) {
+    await seg.set('step', 'raw answer');
+    reply.raw.writeHead(201, { 'content-type': 'application/json' });
+    reply.raw.end(JSON.stringify({ first: true }));
+    try {
+      reply.raw.setHeader('x-after-answer', 'changed');
+      reply.raw.removeHeader('content-type');
+    } catch {
+      // Node refuses a header change once the answer went out.
+    }
   }
 
   @Get('manual')
@@ -342,6 +370,14 @@ describe.each(ADAPTERS)('commit on response (%s)', (adapter) => {
     const res = await t.http().get(`/cor/${adapter}/answered-twice`).expect(201);
     expect(res.body).toEqual({ first: true });
     expect((await read(sidOf(res)!)).body.step).toBe('answered twice');
+  });
+
+  it('sends an answer on the raw response as it was when the handler sent it', async () => {
+    const res = await t.http().get(`/cor/${adapter}/raw-answered-then-changed`).expect(201);
+    expect(res.body).toEqual({ first: true });
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['x-after-answer']).toBeUndefined();
+    expect((await read(sidOf(res)!)).body.step).toBe('raw answer');
   });
 
   it('works with @Res() and an explicit commit before sending', async () => {
