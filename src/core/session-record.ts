@@ -156,9 +156,10 @@ export function serializeRecord(record: SessionRecord): string {
   for (const [name, segment] of record.segments) {
     if (segment.values.size === 0 && segment.flash.size === 0) continue;
     if (segments) segments += ',';
-    segments += `${JSON.stringify(name)}:{"values":${mapJson(segment.values)},"flash":${mapJson(segment.flash)}}`;
+    segments += `${quotedName(name)}:{"values":${mapJson(segment.values)},"flash":${mapJson(segment.flash)}}`;
   }
-  let text = `{"v":1,"createdAt":${JSON.stringify(record.createdAt)},"lastSeen":${JSON.stringify(record.lastSeen)},"segments":{${segments}}`;
+  // Times are finite numbers (checked when parsed), whose JSON is their string.
+  let text = `{"v":1,"createdAt":${record.createdAt},"lastSeen":${record.lastSeen},"segments":{${segments}}`;
   if (record.csrf !== undefined) text += `,"csrf":${JSON.stringify(record.csrf)}`;
   if (record.user !== undefined) {
     const { id, handle, indexUntil } = record.user;
@@ -173,9 +174,33 @@ function mapJson(map: Map<string, unknown>): string {
   let members = '';
   for (const [key, value] of map) {
     if (members) members += ',';
-    members += `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+    members += `${quotedName(key)}:${valueJson(value)}`;
   }
   return `{${members}}`;
+}
+
+// Each call of `JSON.stringify` costs about as much as writing the rest of a small session, and
+// a session's segment names and keys are the same few strings on every write: their JSON is
+// kept. Bounded, since keys may be built from data; names past the bound are encoded each time.
+const quotedNames = new Map<string, string>();
+const QUOTED_NAMES_KEPT = 1024;
+const QUOTED_NAME_LENGTH = 64;
+
+/** The JSON of a segment name or key. */
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(name);
+    if (name.length <= QUOTED_NAME_LENGTH && quotedNames.size < QUOTED_NAMES_KEPT) {
+      quotedNames.set(name, quoted);
+    }
+  }
+  return quoted;
+}
+
+/** The JSON of a stored value: a number's is its string, as values are finite (checked on set). */
+function valueJson(value: unknown): string {
+  return typeof value === 'number' ? `${value}` : JSON.stringify(value);
 }
 
 /** Parses stored JSON text; `undefined` when it is not a record this library wrote. */

@@ -168,6 +168,18 @@ describe('serializeRecord', () => {
       'App\\Flash': { values: {}, flash: { notice: 'hi' } },
     });
   });
+  it('writes many distinct and long keys the same as a few short ones', () => {
+    const keys = Array.from({ length: 1100 }, (_, n) => `key ${n} "${'x'.repeat(n % 90)}"\\`);
+    const record = recordWith({
+      'App\\Many': { values: keys.map((key, n) => [key, n]), flash: [] },
+    });
+    for (let round = 0; round < 2; round++) {
+      const values = JSON.parse(serializeRecord(record)).segments['App\\Many'].values;
+      expect(Object.keys(values)).toEqual(keys);
+      expect(Object.values(values)).toEqual(keys.map((_, n) => n));
+    }
+  });
+
   it('writes JSON text of the stored shape', () => {
     const json = fc.jsonValue().map((value) => JSON.parse(JSON.stringify(value)) as unknown);
     const entries = fc.array(fc.tuple(fc.string(), json), { maxLength: 4 });
