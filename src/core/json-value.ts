@@ -61,7 +61,12 @@ export function nestsTooDeep(value: unknown, depth = 0): boolean {
  * stack.
  */
 export function cloneJson<V>(value: V): V {
-  if (typeof value !== 'object' || value === null || !isCopied(value)) return primitive(value);
+  // Most values are primitives: kept this small, the check is inlined where a value is read.
+  if (typeof value !== 'object' || value === null) return primitive(value);
+  return isCopied(value) ? copyTree(value) : value;
+}
+
+function copyTree<V extends object>(value: V): V {
   const root = emptyLike(value);
   const pending: [source: object, target: Record<string, unknown> | unknown[]][] = [[value, root]];
   for (let next = pending.pop(); next; next = pending.pop()) {
