@@ -6,7 +6,7 @@ import { graphqlFailureBody, graphqlFailureContentType } from './graphql-failure
 import { isGraphqlRequest } from './graphql-request.js';
 import { REPLACED_RESPONSE_HEADERS } from './replaced-response-headers.js';
 import { frameworkAnswers } from './response-hold.js';
-import { bindResponse, existingSessionOf } from './request-session.js';
+import { bindResponse, existingFastifySessionOf } from './request-session.js';
 
 type Done = (error: Error | null, payload?: unknown) => void;
 
@@ -36,7 +36,7 @@ interface FastifyHookReply {
  */
 export function installFastifyCommitHook(fastify: FastifyHookHost, logger: SessionLogger): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    const session = existingSessionOf(request);
+    const session = existingFastifySessionOf(request);
     if (!session) return done(null, payload);
     // On a route that may answer on `reply.raw`, the hold on it sees this reply's headers first:
     // they are Fastify's, and Fastify goes on answering. (Once the handler answers on `reply.raw`

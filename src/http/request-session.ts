@@ -172,6 +172,13 @@ export function existingSessionOf(request: object): SessionManager | undefined {
   return adoptMiddlewareSession(request);
 }
 
+/** The session of a Fastify `request` if something already asked for it. */
+export function existingFastifySessionOf(request: object): SessionManager | undefined {
+  const session = (request as SessionSlots)[MANAGER];
+  if (session || !middlewareSessionsSeen) return session;
+  return adoptMiddlewareSession(request);
+}
+
 /** The session a middleware asks for by Node's own request; the same one on later calls. */
 function middlewareSession(raw: RawFastifyRequestLike, runtime: SessionRuntime): SessionManager {
   const known = middlewareSessions.get(raw);

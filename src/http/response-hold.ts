@@ -19,6 +19,10 @@ const INTERNAL_ERROR = JSON.stringify({ statusCode: 500, message: 'Internal serv
 // up on a response always misses V8's caches.
 const holds = new WeakMap<ServerResponse, ResponseHold>();
 
+// Whether a response has been held without an app's response prototype (see `frameworkAnswers`):
+// until then, Fastify's replies need not look for a hold on their raw response.
+let rawHoldsMade = false;
+
 /**
  * Makes the `writeHead()`, `flushHeaders()`, `write()` and `end()` of an Express app's responses
  * wait for the commit of a used session. Installed once at startup on the app's own response
@@ -82,7 +86,7 @@ export function isHeld(res: ServerResponse): boolean {
  * answer on the raw response (see `holdResponseUntilCommitted`'s `answeredRaw`).
  */
 export function frameworkAnswers(res: ServerResponse): void {
-  holds.get(res)?.frameworkAnswers();
+  if (rawHoldsMade) holds.get(res)?.frameworkAnswers();
 }
 
 /**
@@ -109,6 +113,7 @@ export function holdResponseUntilCommitted(
   const hold = new ResponseHold(request, res, session, logger, release, answeredRaw);
   holds.set(res, hold);
   if (installed) return;
+  rawHoldsMade = true;
   const writeHead = res.writeHead as Call;
   const flushHeaders = res.flushHeaders as Call;
   const write = res.write as Call;
