@@ -1,7 +1,10 @@
 import type { Cache } from 'cache-manager';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
-import { createClusterSessionCache } from '../../docs/examples/redis-cluster-store.js';
+import {
+  closeClusterSessionCache,
+  createClusterSessionCache,
+} from '../../docs/examples/redis-cluster-store.js';
 import { SessionHealthIndicator } from '../../src/index.js';
 import { storeKeyOf } from '../support/stores/core-store.js';
 import { startRedisCluster, type RedisCluster } from '../support/servers/redis-cluster.js';
@@ -50,7 +53,7 @@ run.each(ADAPTERS)('sessions on Redis Cluster through a failover (%s)', (adapter
   afterAll(async () => {
     await sleep(STORE_TIMEOUT);
     await t?.close();
-    await cache?.disconnect().catch(() => undefined);
+    if (cache) await closeClusterSessionCache(cache);
     await cluster?.stop();
   });
 

@@ -1,5 +1,8 @@
 import type { Cache } from 'cache-manager';
-import { createClusterSessionCache } from '../../docs/examples/redis-cluster-store.js';
+import {
+  closeClusterSessionCache,
+  createClusterSessionCache,
+} from '../../docs/examples/redis-cluster-store.js';
 import { SessionRuntime } from '../../src/core/session-runtime.js';
 import { storeKeyOf } from '../support/stores/core-store.js';
 import { startRedisCluster, type RedisCluster } from '../support/servers/redis-cluster.js';
@@ -31,7 +34,7 @@ run(
     afterAll(async () => {
       if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
       await t?.close();
-      await cache?.disconnect().catch(() => undefined);
+      if (cache) await closeClusterSessionCache(cache);
       await cluster?.stop();
     });
 

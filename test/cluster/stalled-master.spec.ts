@@ -1,6 +1,9 @@
 import type { Cache } from 'cache-manager';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClusterSessionCache } from '../../docs/examples/redis-cluster-store.js';
+import {
+  closeClusterSessionCache,
+  createClusterSessionCache,
+} from '../../docs/examples/redis-cluster-store.js';
 import type { RedisClusterClient } from '../../src/index.js';
 import { storeKeyOf } from '../support/stores/core-store.js';
 import { startRedisCluster, type RedisCluster } from '../support/servers/redis-cluster.js';
@@ -34,7 +37,7 @@ run('sessions on Redis Cluster when a master stalls (stopped, its connections op
     if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
     await sleep(STORE_TIMEOUT);
     await t?.close();
-    await cache?.disconnect().catch(() => undefined);
+    if (cache) await closeClusterSessionCache(cache);
     await cluster?.stop();
   });
 
