@@ -4,6 +4,8 @@ export interface RedisClusterNodeClient {
   readonly isReady: boolean;
   /** Sends PING. */
   ping(): Promise<unknown>;
+  /** Drops its connection at once, and stops reconnecting. */
+  destroy(): void;
 }
 
 /** A node of a node-redis cluster's slot map. */
@@ -233,6 +235,12 @@ async function rediscover(cluster: RedisClusterClient, timeout: number): Promise
   } catch {
     // Every node failed to answer: the cluster client has emitted the `error` already, and the
     // next refresh tries again.
+  }
+  // Closed while the slot map was read: node-redis still connects the nodes of the map it read,
+  // with clients nothing will ever close, which would keep reconnecting (and the process alive)
+  // once those nodes are gone.
+  if (!cluster.isOpen) {
+    for (const node of [...cluster.masters, ...cluster.replicas]) node.client?.destroy();
   }
 }
 

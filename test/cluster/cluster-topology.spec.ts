@@ -8,8 +8,13 @@ import {
 
 /** A node client whose readiness the test sets. */
 class FakeNodeClient {
+  destroyed = false;
   constructor(public isReady: boolean) {}
   ping: () => Promise<unknown> = () => Promise.resolve('PONG');
+  destroy(): void {
+    this.destroyed = true;
+    this.isReady = false;
+  }
 }
 
 /**
@@ -88,6 +93,35 @@ describe('followClusterTopology', () => {
     cluster.emit('node-error', new Error('closing'), { port: 7001 });
     await jest.advanceTimersByTimeAsync(3000);
     expect(cluster.rediscoveredFrom).toHaveLength(0);
+  });
+
+  it('closes the node clients of a slot map read while the cluster client was being closed', async () => {
+    const cluster = new FakeCluster([false, true, true]);
+    const follower = followClusterTopology(cluster);
+    let read!: () => void;
+    const rediscover = cluster._slots.rediscover;
+    cluster._slots.rediscover = async (startWith) => {
+      await new Promise<void>((resolve) => (read = resolve));
+      // node-redis connects the nodes of the map it read, closed client or not.
+      cluster.clusterMasters = [1, 2, 3].map((n) => ({
+        address: `127.0.0.1:710${n}`,
+        client: new FakeNodeClient(true),
+      }));
+      return rediscover(startWith);
+    };
+    const refreshed = follower.refresh();
+    await jest.advanceTimersByTimeAsync(0);
+    cluster.isOpen = false;
+    read();
+    await refreshed;
+    expect(cluster.masters.map((node) => node.client!.destroyed)).toEqual([true, true, true]);
+  });
+
+  it('leaves the node clients of a slot map read by an open cluster client alone', async () => {
+    const cluster = new FakeCluster([false, true, true]);
+    await followClusterTopology(cluster).refresh();
+    expect(cluster.rediscoveredFrom).toHaveLength(1);
+    expect(cluster.masters.some((node) => node.client!.destroyed)).toBe(false);
   });
 
   it('follows one client once, and refuses a non-positive interval', () => {
