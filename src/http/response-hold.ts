@@ -23,6 +23,10 @@ const holds = new WeakMap<ServerResponse, ResponseHold>();
 // until then, Fastify's replies need not look for a hold on their raw response.
 let rawHoldsMade = false;
 
+// How many holds wait for a commit with their headers unchanged (see `beforeHeaderChange`): while
+// none does, which is always on a synchronous store, a header change looks for no hold.
+let watchingHolds = 0;
+
 /**
  * Makes the `writeHead()`, `flushHeaders()`, `write()` and `end()` of an Express app's responses
  * wait for the commit of a used session. Installed once at startup on the app's own response
@@ -70,7 +74,7 @@ function watchHeaderChanges(
   for (const method of ['setHeader', 'appendHeader', 'removeHeader'] as const) {
     const original = target[method] as unknown as HeaderCall;
     target[method] = function (this: ServerResponse, name: string, value?: unknown) {
-      holdOf(this)?.beforeHeaderChange();
+      if (watchingHolds !== 0) holdOf(this)?.beforeHeaderChange();
       return original.call(this, name, value);
     } as never;
   }
@@ -170,10 +174,16 @@ class ResponseHold {
     this.framework = true;
   }
 
+  private watch(on: boolean): void {
+    if (this.watching === on) return;
+    this.watching = on;
+    watchingHolds += on ? 1 : -1;
+  }
+
   /** A header of the response is about to change. */
   beforeHeaderChange(): void {
     if (!this.watching) return;
-    this.watching = false;
+    this.watch(false);
     this.stored = this.res.getHeaders();
   }
 
@@ -256,7 +266,7 @@ class ResponseHold {
     if (method === end) this.ended = true;
     if (!headersSent) {
       this.status = this.res.statusCode;
-      this.watching = true;
+      this.watch(true);
     }
     pending.then(
       () => this.replay(end),
@@ -291,7 +301,7 @@ class ResponseHold {
     // writing headers after its end() (compression() ends its stream later) made its changes on
     // the held response instead. They are undone here, but the session's own.
     const { res, status, stored } = this;
-    this.watching = false;
+    this.watch(false);
     this.status = this.stored = undefined;
     if (status !== undefined && res.statusCode !== status) res.statusCode = status;
     if (stored) restoreStoredHeaders(res, stored);
@@ -336,7 +346,7 @@ class ResponseHold {
     for (const [, args] of this.held!) this.drop(args);
     this.held = undefined;
     this.ended = false;
-    this.watching = false;
+    this.watch(false);
     this.status = this.stored = undefined;
     if (isGraphqlRequest(this.request)) {
       const type = graphqlFailureContentType(res.getHeader('content-type'));
