@@ -167,9 +167,7 @@ function noop(): void {}
 /** The session of `request` if something already asked for it. */
 export function existingSessionOf(request: object): SessionManager | undefined {
   // The WeakMap first: a miss there is cheap, a missing property on an Express request is not.
-  const session = expressSessions.get(request) ?? (request as SessionSlots)[MANAGER];
-  if (session || !middlewareSessionsSeen) return session;
-  return adoptMiddlewareSession(request);
+  return expressSessions.get(request) ?? existingFastifySessionOf(request);
 }
 
 /** The session of a Fastify `request` if something already asked for it. */
