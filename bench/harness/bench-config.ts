@@ -13,6 +13,8 @@ export interface BenchConfig {
   cpuProfileDir: string | undefined;
   /** `on`: the apps get half the cores, the harness and Redis the rest (see `cpu-pinning.ts`). */
   pin: 'on' | 'off';
+  /** `on`: every app process loads `apps/steady-ticks.ts` first, so all run ticks alike. */
+  steadyTicks: 'on' | 'off';
 }
 
 export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
@@ -27,14 +29,16 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     sessions: count(env, 'BENCH_SESSIONS', 100_000),
     variants: only ? THROUGHPUT_VARIANTS.filter((v) => only.includes(v.id)) : THROUGHPUT_VARIANTS,
     cpuProfileDir: env.BENCH_CPU_PROF || undefined,
-    pin: pinSetting(env.BENCH_PIN),
+    pin: onOff(env, 'BENCH_PIN', 'off'),
+    steadyTicks: onOff(env, 'BENCH_STEADY_TICKS', 'on'),
   };
 }
 
-function pinSetting(raw: string | undefined): 'on' | 'off' {
-  if (raw === undefined || raw === '' || raw === 'off') return 'off';
-  if (raw === 'on') return 'on';
-  throw new Error(`BENCH_PIN must be on or off, got "${raw}"`);
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: 'on' | 'off'): 'on' | 'off' {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'off') return raw;
+  throw new Error(`${name} must be on or off, got "${raw}"`);
 }
 
 function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -96,7 +96,12 @@ export function renderReport({ info, rows, paths, memory, targets }: BenchReport
       machineLine(info) +
       ' (other work on the machine lowers req/s and raises CPU µs/req, by 20 % or more on 2 ' +
       'cores: rerun on a quiet machine before trusting a ratio near its target). ' +
-      describePinning(info.pinning),
+      describePinning(info.pinning) +
+      (config.steadyTicks === 'on'
+        ? ' Every app process loaded `apps/steady-ticks.ts` before the app, so that all run ' +
+          "Node's ticks at the same speed (BENCH_STEADY_TICKS=off leaves it out)."
+        : ' The apps ran without `apps/steady-ticks.ts` (BENCH_STEADY_TICKS=off): each process ' +
+          "drew one of Node's two tick speeds at start."),
     '',
     '## Targets',
     '',

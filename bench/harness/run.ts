@@ -18,6 +18,7 @@ import { medianRatio, summarize } from './summary.js';
 import { evaluateTargets } from './targets.js';
 
 const RESULTS = new URL('../../../RESULTS.md', import.meta.url);
+const STEADY_TICKS = new URL('../apps/steady-ticks.js', import.meta.url);
 const PATH_DESCRIPTIONS: Record<string, string> = {
   '/read': '`@Segment()` parameter',
   '/read-session': '`@Session()` parameter, then `newSegment()`',
@@ -44,9 +45,10 @@ const appCores = pinning?.apps;
 const redis = await RedisServer.start();
 let apps: AppProcess[] = [];
 try {
-  const nodeFlags = config.cpuProfileDir
-    ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfileDir]
-    : [];
+  const nodeFlags = [
+    ...(config.steadyTicks === 'on' ? ['--import', STEADY_TICKS.href] : []),
+    ...(config.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', config.cpuProfileDir] : []),
+  ];
   const samples: Sample[] = [];
   for (let round = 1; round <= config.rounds; round++) {
     // Every round starts every app afresh. One process keeps its own speed for its whole life:
