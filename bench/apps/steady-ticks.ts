@@ -3,19 +3,17 @@
  * that all of them run Node's `process.nextTick()` at the same speed.
  *
  * Node 20 queues each tick as `{ [async_id_symbol]: …, [trigger_async_id_symbol]: …, callback,
- * args }`. V8 builds that object one property at a time, along hidden classes it keeps only while
- * some object uses them. When a garbage collection runs at a moment no tick is queued (which
- * happens or not while an app starts, as its module loading allocates), those hidden classes are
- * dropped, the next tick gets new ones, and the literal's inline caches, having seen two, stay
- * megamorphic for the life of the process: every tick object after that is built through V8's
- * runtime, about 35 k instructions more per request on Fastify (a quarter of a bare request).
- * About half the processes of every app went that way, the bare app's as often as ours', so the
- * ratio of a round measured that draw as much as the session layers.
+ * args }`, which V8 builds one property at a time, along hidden classes. In about half the
+ * processes of every app, the bare app's as often as ours', the inline caches of those steps have
+ * seen a second hidden class by the time the app has started, stay megamorphic for the life of the
+ * process, and every tick object after that is built through V8's runtime: about 35 k
+ * instructions more per request on Fastify (a quarter of a bare request). The ratio of a round then
+ * measured that draw as much as the session layers.
  *
- * An object of the same shape, built here first and never freed, keeps those hidden classes alive,
- * and every process takes the fast way. Its values have the representations Node's own have (the
- * ids are doubles, read from a `Float64Array`). On a Node whose tick objects are not keyed by those
- * two symbols, this finds no symbols and does nothing.
+ * An object of the same shape, built here first and never freed, keeps one set of those hidden
+ * classes alive, and every process measured with it took the fast way. Its values have the
+ * representations Node's own have (the ids are doubles, read from a `Float64Array`). On a Node
+ * whose tick objects are not keyed by those two symbols, this finds no symbols and does nothing.
  */
 import { AsyncResource } from 'node:async_hooks';
 
