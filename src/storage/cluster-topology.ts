@@ -2,9 +2,11 @@
 export interface RedisClusterNodeClient {
   /** Whether its connection is up. */
   readonly isReady: boolean;
+  /** Whether it is open (connected or reconnecting) rather than closed. */
+  readonly isOpen: boolean;
   /** Sends PING. */
   ping(): Promise<unknown>;
-  /** Drops its connection at once, and stops reconnecting. */
+  /** Drops its connection at once, and stops reconnecting; throws if it is closed already. */
   destroy(): void;
 }
 
@@ -238,9 +240,11 @@ async function rediscover(cluster: RedisClusterClient, timeout: number): Promise
   }
   // Closed while the slot map was read: node-redis still connects the nodes of the map it read,
   // with clients nothing will ever close, which would keep reconnecting (and the process alive)
-  // once those nodes are gone.
+  // once those nodes are gone. One already closed would throw, and stop the others' closing.
   if (!cluster.isOpen) {
-    for (const node of [...cluster.masters, ...cluster.replicas]) node.client?.destroy();
+    for (const { client } of [...cluster.masters, ...cluster.replicas]) {
+      if (client?.isOpen) client.destroy();
+    }
   }
 }
 

@@ -9,11 +9,14 @@ import {
 /** A node client whose readiness the test sets. */
 class FakeNodeClient {
   destroyed = false;
+  isOpen = true;
   constructor(public isReady: boolean) {}
   ping: () => Promise<unknown> = () => Promise.resolve('PONG');
+  /** As node-redis's: a closed client refuses to be destroyed again. */
   destroy(): void {
+    if (!this.isOpen) throw new Error('The client is closed');
     this.destroyed = true;
-    this.isReady = false;
+    this.isOpen = this.isReady = false;
   }
 }
 
@@ -107,6 +110,8 @@ describe('followClusterTopology', () => {
         address: `127.0.0.1:710${n}`,
         client: new FakeNodeClient(true),
       }));
+      // One of them closed already (its node refused the connection for good).
+      cluster.clusterMasters[0]!.client!.isOpen = false;
       return rediscover(startWith);
     };
     const refreshed = follower.refresh();
@@ -114,7 +119,8 @@ describe('followClusterTopology', () => {
     cluster.isOpen = false;
     read();
     await refreshed;
-    expect(cluster.masters.map((node) => node.client!.destroyed)).toEqual([true, true, true]);
+    expect(cluster.masters.map((node) => node.client!.isOpen)).toEqual([false, false, false]);
+    expect(cluster.masters.map((node) => node.client!.destroyed)).toEqual([false, true, true]);
   });
 
   it('leaves the node clients of a slot map read by an open cluster client alone', async () => {
